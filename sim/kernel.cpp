@@ -1,0 +1,107 @@
+#include "sim/kernel.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <exception>
+
+namespace pilesim::sim {
+
+kernel::kernel(std::uint64_t seed) : seed_(seed) {
+  // One thread only: the io_context needs no locking, and no reactor is ever created (no I/O objects).
+  io_.emplace(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
+}
+
+kernel::~kernel() { shutdown(); }
+
+void kernel::park(parked* p) {
+  if (p->linked_) return;
+  p->linked_ = true;
+  p->prev_ = nullptr;
+  p->next_ = parked_head_;
+  if (parked_head_) parked_head_->prev_ = p;
+  parked_head_ = p;
+}
+
+void kernel::unpark(parked* p) {
+  if (!p->linked_) return;
+  if (p->prev_) p->prev_->next_ = p->next_;
+  else parked_head_ = p->next_;
+  if (p->next_) p->next_->prev_ = p->prev_;
+  p->prev_ = p->next_ = nullptr;
+  p->linked_ = false;
+}
+
+void kernel::spawn(std::string name, asio::awaitable<void> actor) {
+  asio::co_spawn(*io_, std::move(actor), [this, name = std::move(name)](std::exception_ptr e) {
+    if (!e) return;
+    std::string what;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      what = x.what();
+    } catch (...) {
+      what = "unknown exception";
+    }
+    fail("actor '" + name + "' threw at t=" + std::to_string(now_) + "us (seed " + std::to_string(seed_) +
+         "): " + what);
+  });
+}
+
+void kernel::fail(std::string what) {
+  if (failed_) return;  // the first failure is the one that explains the rest
+  failed_ = true;
+  failure_ = std::move(what);
+  trace_.event(now_, "kernel", "failure", {{"what", failure_}});
+}
+
+run_outcome kernel::run(run_limits limits) {
+  auto work = asio::make_work_guard(*io_);
+  run_outcome out;
+  scheduler::event_fn fn;
+  for (;;) {
+    io_->poll();
+    if (failed_) break;
+    time_us at;
+    if (!sched_.pop(limits.until, at, fn)) {
+      if (sched_.next_time() == time_max) out.idle = true;
+      else now_ = limits.until;
+      break;
+    }
+    now_ = at;
+    if (++events_ > limits.events_max) {
+      fail("event bound of " + std::to_string(limits.events_max) + " reached at t=" + std::to_string(now_) +
+           "us (seed " + std::to_string(seed_) + ")");
+      break;
+    }
+    fn();
+    fn.reset();
+  }
+  io_->poll();
+  io_->restart();
+  out.events = events_;
+  out.end_us = now_;
+  out.failed = failed_;
+  out.failure = failure_;
+  return out;
+}
+
+void kernel::shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  // Destroying a handler destroys its coroutine, whose locals may unpark others: take one at a time.
+  while (parked_head_) {
+    parked* p = parked_head_;
+    unpark(p);
+    p->drop();
+  }
+  // Handlers still queued in the io_context own coroutines too; destroy them while the scheduler exists.
+  io_.reset();
+  while (parked_head_) {
+    parked* p = parked_head_;
+    unpark(p);
+    p->drop();
+  }
+}
+
+}  // namespace pilesim::sim

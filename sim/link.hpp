@@ -1,0 +1,94 @@
+// A link carries byte frames between its two sides after a sampled delay, under a fault model that a
+// scenario may change at any time: loss, duplication, reordering, down, and disconnects that both sides
+// learn of. Every drop, duplicate and disconnect is a trace event. Frames sent before a disconnect are never
+// delivered after it. A link never reads a clock or a random source other than the kernel's.
+#pragma once
+
+#include "sim/bytes.hpp"
+#include "sim/error.hpp"
+#include "sim/kernel.hpp"
+#include "sim/rng.hpp"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace pilesim::sim {
+
+struct link_model {
+  time_us delay_min_us = 0;        // one-way delay drawn uniformly from [min, max]
+  time_us delay_max_us = 0;
+  std::uint32_t loss_ppb = 0;      // probability that a frame is lost
+  std::uint32_t duplicate_ppb = 0; // probability that a frame arrives twice
+  std::uint32_t reorder_ppb = 0;   // probability that a frame may overtake earlier ones (else FIFO)
+  bool down = false;               // nothing gets through (no signal, powered off)
+};
+
+struct link_event {
+  enum class kind : std::uint8_t { frame, connected, disconnected };
+  kind what = kind::frame;
+  bytes data;
+};
+
+struct link_stats {
+  std::uint64_t sent = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped = 0;       // lost, down, or cut by a disconnect
+  std::uint64_t duplicated = 0;
+  std::uint64_t reordered = 0;
+  std::uint64_t disconnects = 0;
+};
+
+class link {
+ public:
+  using sink = std::function<void(link_event&&)>;
+
+  link(kernel& k, std::string name, link_model model);
+  virtual ~link() = default;
+  link(const link&) = delete;
+  link& operator=(const link&) = delete;
+
+  const std::string& name() const { return name_; }
+  // Where frames for `side` (0 or 1) go.
+  void attach(int side, sink s) { sinks_[side] = std::move(s); }
+
+  const link_model& model() const { return model_; }
+  virtual void set_model(const link_model& m) { model_ = m; }
+
+  // Sends a frame from `side`. A frame the link cannot carry is counted and traced as dropped; the sender is
+  // told only what it could know locally (errc::disconnected when there is no connection).
+  result<void> send(int side, bytes frame);
+
+  bool connected() const { return connected_; }
+  // Cuts the connection: frames in flight are lost and both sides get a `disconnected` event now.
+  virtual void disconnect(std::string_view reason);
+
+  const link_stats& stats() const { return stats_; }
+  // Bumped by every disconnect: frames of an older epoch are never delivered.
+  std::uint64_t epoch() const { return epoch_; }
+
+ protected:
+  // The instant a frame sampled to arrive at `t` really arrives (BLE quantises to connection events).
+  virtual time_us arrival_time(time_us t) const { return t; }
+  // Whether the link carries frames at all right now (BLE also needs the phone in range).
+  virtual bool carries() const { return !model_.down; }
+  void set_connected(bool c) { connected_ = c; }
+  void notify(int side, link_event::kind what);
+  void trace(std::string_view kind, std::initializer_list<field> fields);
+  kernel& k_;
+  rng rng_;
+  link_stats stats_;
+
+ private:
+  void schedule_delivery(int to, bytes frame);
+
+  std::string name_;
+  link_model model_;
+  std::array<sink, 2> sinks_;
+  std::array<time_us, 2> last_arrival_{0, 0};  // per direction, for FIFO delivery
+  std::uint64_t epoch_ = 0;                     // bumped by every disconnect
+  bool connected_ = true;
+};
+
+}  // namespace pilesim::sim
