@@ -1,0 +1,147 @@
+// Fragmentation of frames into BLE packets of at most MTU-3 bytes, and strict reassembly.
+#include "pile/protocol/fragment.hpp"
+#include "pile/protocol/messages.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace pilesim;
+using namespace pilesim::protocol;
+
+namespace {
+
+bytes frame_of(std::size_t n, std::uint8_t seed = 1) {
+  bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(seed * 31 + i * 7);
+  return b;
+}
+
+// Feeds packets in order; returns every whole frame that came out.
+std::vector<bytes> feed(reassembler& r, const std::vector<bytes>& packets) {
+  std::vector<bytes> out;
+  for (const bytes& p : packets)
+    if (auto f = r.push(p)) out.push_back(std::move(*f));
+  return out;
+}
+
+std::size_t data_per_packet(std::size_t mtu) { return mtu - att_overhead - 1; }
+
+}  // namespace
+
+TEST_SUITE("pile/protocol/fragment") {
+  TEST_CASE("packets never exceed MTU-3 and reassemble at the usual MTUs") {
+    for (std::size_t mtu : {std::size_t{23}, std::size_t{24}, std::size_t{185}, std::size_t{247}}) {
+      for (std::size_t len : {std::size_t{1}, std::size_t{9}, std::size_t{19}, std::size_t{20}, std::size_t{21},
+                              std::size_t{200}, frame_len_max}) {
+        const bytes f = frame_of(len, static_cast<std::uint8_t>(mtu));
+        const auto packets = fragment(f, mtu);
+        const std::size_t chunk = data_per_packet(mtu);
+        CHECK(packets.size() == (len + chunk - 1) / chunk);
+        for (const bytes& p : packets) CHECK(p.size() <= mtu - att_overhead);
+        reassembler r(frame_len_max);
+        auto out = feed(r, packets);
+        REQUIRE(out.size() == 1);
+        CHECK(out[0] == f);
+        CHECK(r.discarded() == 0);
+      }
+    }
+  }
+
+  TEST_CASE("a frame of exactly n whole packets has no empty tail packet") {
+    for (std::size_t mtu : {std::size_t{23}, std::size_t{24}, std::size_t{185}, std::size_t{247}}) {
+      const std::size_t chunk = data_per_packet(mtu);
+      for (std::size_t n = 1; n <= 4; ++n) {
+        const bytes f = frame_of(n * chunk);
+        const auto packets = fragment(f, mtu);
+        REQUIRE(packets.size() == n);
+        CHECK(packets.back().size() == mtu - att_overhead);
+        CHECK((packets.back()[0] & 0x40) != 0);
+        CHECK((packets.front()[0] & 0x80) != 0);
+        for (std::size_t i = 0; i < n; ++i) CHECK((packets[i][0] & 0x3F) == i);
+        reassembler r(frame_len_max);
+        auto out = feed(r, packets);
+        REQUIRE(out.size() == 1);
+        CHECK(out[0] == f);
+      }
+    }
+  }
+
+  TEST_CASE("the smallest MTU carries one data byte per packet, and indexes wrap at 64") {
+    const bytes f = frame_of(150);
+    const auto packets = fragment(f, 5);
+    REQUIRE(packets.size() == 150);
+    CHECK((packets[64][0] & 0x3F) == 0);
+    CHECK((packets[64][0] & 0x80) == 0);
+    reassembler r(frame_len_max);
+    auto out = feed(r, packets);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0] == f);
+  }
+
+  TEST_CASE("a lost fragment discards the partial frame and the next frame still arrives") {
+    const bytes a = frame_of(60, 1), b = frame_of(60, 2);
+    auto pa = fragment(a, 23), pb = fragment(b, 23);
+    REQUIRE(pa.size() == 4);
+    reassembler r(frame_len_max);
+    for (std::size_t lost = 0; lost < pa.size(); ++lost) {
+      std::vector<bytes> packets;
+      for (std::size_t i = 0; i < pa.size(); ++i)
+        if (i != lost) packets.push_back(pa[i]);
+      packets.insert(packets.end(), pb.begin(), pb.end());
+      const auto before = r.discarded();
+      auto out = feed(r, packets);
+      REQUIRE_MESSAGE(out.size() == 1, "lost ", lost);
+      CHECK(out[0] == b);  // never a splice of a and b
+      CHECK(r.discarded() > before);
+    }
+  }
+
+  TEST_CASE("a duplicated middle fragment discards the partial frame") {
+    const bytes a = frame_of(80);
+    auto p = fragment(a, 23);
+    REQUIRE(p.size() == 5);
+    reassembler r(frame_len_max);
+    auto out = feed(r, {p[0], p[1], p[2], p[2], p[3], p[4]});
+    CHECK(out.empty());
+    CHECK(r.discarded() >= 1);
+    out = feed(r, p);  // the retry goes through
+    REQUIRE(out.size() == 1);
+    CHECK(out[0] == a);
+  }
+
+  TEST_CASE("reordered fragments discard the partial frame") {
+    const bytes a = frame_of(80);
+    auto p = fragment(a, 23);
+    reassembler r(frame_len_max);
+    auto out = feed(r, {p[0], p[2], p[1], p[3], p[4]});
+    CHECK(out.empty());
+    CHECK(r.discarded() >= 1);
+  }
+
+  TEST_CASE("a duplicated last fragment of a finished frame is a stray and yields nothing") {
+    const bytes a = frame_of(40);
+    auto p = fragment(a, 23);
+    reassembler r(frame_len_max);
+    auto out = feed(r, p);
+    REQUIRE(out.size() == 1);
+    CHECK(!r.push(p.back()).has_value());
+    CHECK(r.discarded() == 1);
+  }
+
+  TEST_CASE("a frame longer than the limit is discarded, an empty packet too") {
+    reassembler r(30);
+    auto out = feed(r, fragment(frame_of(31), 23));
+    CHECK(out.empty());
+    CHECK(r.discarded() == 1);  // the oversize partial, thrown away at its second packet
+    CHECK(!r.push(bytes{}).has_value());
+    CHECK(r.discarded() == 2);
+    out = feed(r, fragment(frame_of(30), 23));
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].size() == 30);
+  }
+
+  TEST_CASE("a first packet with a non-zero index is refused") {
+    reassembler r(frame_len_max);
+    CHECK(!r.push(bytes{0xC5, 1, 2, 3}).has_value());
+    CHECK(r.discarded() == 1);
+  }
+}
