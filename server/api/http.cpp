@@ -1,0 +1,134 @@
+// The only translation unit that includes Boost.Beast (see http.hpp).
+#include "server/api/http.hpp"
+
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/asio/buffer.hpp>
+
+#include <cassert>
+
+namespace pilesim::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+constexpr std::string_view host = "pilesim";
+constexpr std::string_view content_type = "application/json";
+constexpr std::string_view idempotency_header = "Idempotency-Key";
+
+// Runs Beast's serializer to the end, appending every buffer it yields; string_body never fails to serialize.
+template <bool is_request>
+std::string serialize(bhttp::message<is_request, bhttp::string_body>& m) {
+  bhttp::serializer<is_request, bhttp::string_body> sr{m};
+  std::string out;
+  out.reserve(256 + m.body().size());
+  boost::beast::error_code ec;
+  while (!sr.is_done()) {
+    sr.next(ec, [&](boost::beast::error_code& inner, const auto& buffers) {
+      inner = {};
+      std::size_t n = 0;
+      for (auto b : boost::beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      sr.consume(n);
+    });
+    if (ec) break;
+  }
+  assert(!ec);
+  return out;
+}
+
+errc map_error(const boost::beast::error_code& ec) {
+  if (ec == bhttp::error::need_more || ec == bhttp::error::partial_message) return errc::truncated;
+  if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
+    return errc::too_large;
+  return errc::bad_value;
+}
+
+// Feeds the whole wire to the parser. The message must end exactly where the wire ends: a prefix is
+// truncated, anything after the message is trailing garbage.
+template <class Parser>
+errc feed(Parser& p, std::string_view wire, bool eof_ends_body) {
+  p.body_limit(body_len_max);
+  p.eager(true);
+  boost::beast::error_code ec;
+  std::size_t used = 0;
+  while (!p.is_done() && used < wire.size()) {
+    const std::size_t n = p.put(boost::asio::const_buffer(wire.data() + used, wire.size() - used), ec);
+    used += n;
+    if (ec == bhttp::error::need_more) {
+      // Beast consumed what it could; with nothing consumed it is waiting for bytes the wire does not have.
+      ec = {};
+      if (n == 0) break;
+      continue;
+    }
+    if (ec || n == 0) break;
+  }
+  // A response without Content-Length runs to the end of the connection; here the wire is the connection.
+  if (!ec && !p.is_done() && eof_ends_body && p.is_header_done() && p.need_eof()) {
+    ec = {};
+    p.put_eof(ec);
+  }
+  if (ec) return map_error(ec);
+  if (!p.is_done()) return errc::truncated;
+  if (used != wire.size()) return errc::trailing_bytes;
+  return errc::ok;
+}
+
+}  // namespace
+
+std::string encode(const request& r) {
+  bhttp::request<bhttp::string_body> m;
+  m.version(11);
+  m.method_string(r.method);
+  m.target(r.target);
+  m.set(bhttp::field::host, host);
+  if (!r.authorization.empty()) m.set(bhttp::field::authorization, r.authorization);
+  if (!r.idempotency_key.empty()) m.set(idempotency_header, r.idempotency_key);
+  m.set(bhttp::field::content_type, content_type);
+  m.body() = r.body;
+  // Always explicit, also for an empty GET body, so the receiver never has to guess where the message ends.
+  m.content_length(r.body.size());
+  return serialize(m);
+}
+
+std::string encode(const response& r) {
+  assert(r.status >= 100 && r.status <= 999);
+  bhttp::response<bhttp::string_body> m;
+  m.version(11);
+  m.result(static_cast<unsigned>(r.status));
+  m.reason(bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(r.status))));
+  m.set(bhttp::field::content_type, content_type);
+  m.body() = r.body;
+  m.content_length(r.body.size());
+  return serialize(m);
+}
+
+result<request> decode_request(std::string_view wire) {
+  bhttp::request_parser<bhttp::string_body> p;
+  if (auto e = feed(p, wire, false); e != errc::ok) return e;
+  auto m = p.release();
+  request r;
+  r.method = std::string(m.method_string());
+  r.target = std::string(m.target());
+  if (auto it = m.find(bhttp::field::authorization); it != m.end()) r.authorization = std::string(it->value());
+  if (auto it = m.find(idempotency_header); it != m.end()) r.idempotency_key = std::string(it->value());
+  r.body = std::move(m.body());
+  return r;
+}
+
+result<response> decode_response(std::string_view wire) {
+  bhttp::response_parser<bhttp::string_body> p;
+  if (auto e = feed(p, wire, true); e != errc::ok) return e;
+  auto m = p.release();
+  response r;
+  r.status = static_cast<int>(m.result_int());
+  r.body = std::move(m.body());
+  return r;
+}
+
+}  // namespace pilesim::http

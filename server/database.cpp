@@ -1,0 +1,180 @@
+#include "server/database.hpp"
+
+#include <sqlite3.h>
+
+#include <cassert>
+#include <functional>
+#include <unordered_map>
+
+namespace pilesim::server {
+namespace {
+
+[[noreturn]] void fail(sqlite3* db, std::string_view what) {
+  std::string msg(what);
+  msg += ": ";
+  msg += db ? sqlite3_errmsg(db) : "out of memory";
+  throw database_error(msg);
+}
+
+// Heterogeneous lookup, so that finding a cached statement needs no std::string per query.
+struct text_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+struct cached_statement {
+  sqlite3_stmt* stmt = nullptr;
+  bool busy = false;
+};
+
+}  // namespace
+
+// Node-based map: a cached_statement never moves, so cursors may point into it. Never iterated where order matters.
+struct database::state {
+  sqlite3* db = nullptr;
+  std::unordered_map<std::string, cached_statement, text_hash, std::equal_to<>> statements;
+
+  ~state() {
+    for (auto& [sql, s] : statements) sqlite3_finalize(s.stmt);
+    sqlite3_close(db);
+  }
+};
+
+cursor::cursor(cursor&& other) noexcept : stmt_(other.stmt_), busy_(other.busy_) {
+  other.stmt_ = nullptr;
+  other.busy_ = nullptr;
+}
+
+cursor::~cursor() {
+  if (!stmt_) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  *busy_ = false;
+}
+
+bool cursor::step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  sqlite3* db = sqlite3_db_handle(stmt_);
+  fail(db, sqlite3_sql(stmt_));
+}
+
+bool cursor::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+std::int64_t cursor::int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string_view cursor::text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  if (!p) return {};
+  return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
+}
+
+std::span<const std::uint8_t> cursor::blob(int col) const {
+  const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
+  if (!p) return {};
+  return {p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
+}
+
+void cursor::bind(int index, std::int64_t v) {
+  if (sqlite3_bind_int64(stmt_, index, v) != SQLITE_OK) fail(sqlite3_db_handle(stmt_), "bind");
+}
+
+void cursor::bind(int index, std::string_view v) {
+  if (sqlite3_bind_text64(stmt_, index, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK)
+    fail(sqlite3_db_handle(stmt_), "bind");
+}
+
+void cursor::bind(int index, std::span<const std::uint8_t> v) {
+  // A zero-length blob must still be a blob, not NULL: SQLite needs a non-null pointer for that.
+  static const std::uint8_t empty = 0;
+  const void* p = v.empty() ? &empty : v.data();
+  if (sqlite3_bind_blob64(stmt_, index, p, v.size(), SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(sqlite3_db_handle(stmt_), "bind");
+}
+
+void cursor::bind(int index, std::optional<std::int64_t> v) {
+  if (v) return bind(index, *v);
+  if (sqlite3_bind_null(stmt_, index) != SQLITE_OK) fail(sqlite3_db_handle(stmt_), "bind");
+}
+
+result<database> database::open(std::string_view path) {
+  // Memory statistics cost a global mutex and counters on every allocation, and nothing here reads them.
+  // Process-wide, and only possible before SQLite initializes: if someone else initialized it first, the call
+  // fails harmlessly and the default stays.
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;
+  auto s = std::make_unique<state>();
+  const std::string p(path);
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(p.c_str(), &s->db, flags, nullptr) != SQLITE_OK) return errc::bad_value;
+  sqlite3_extended_result_codes(s->db, 1);
+  database db(std::move(s));
+  try {
+    // Foreign keys catch our own bugs in tests too, so they are on for the in-memory database as well.
+    db.exec("PRAGMA foreign_keys = ON");
+    if (path != ":memory:" && !path.empty()) {
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = NORMAL");
+    }
+  } catch (const database_error&) {
+    return errc::bad_value;
+  }
+  return db;
+}
+
+database::database(std::unique_ptr<state> s) : s_(std::move(s)) {}
+database::database(database&&) noexcept = default;
+database& database::operator=(database&&) noexcept = default;
+database::~database() = default;
+
+void database::exec(std::string_view sql) {
+  const std::string text(sql);
+  char* err = nullptr;
+  if (sqlite3_exec(s_->db, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "exec failed";
+    sqlite3_free(err);
+    throw database_error(msg);
+  }
+}
+
+cursor database::borrow(std::string_view sql) {
+  auto it = s_->statements.find(sql);
+  if (it == s_->statements.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(s_->db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+                           nullptr) != SQLITE_OK)
+      fail(s_->db, sql);
+    it = s_->statements.emplace(std::string(sql), cached_statement{stmt, false}).first;
+  }
+  // Checked in release builds too: a second borrow would silently reset the first cursor's rows.
+  if (it->second.busy) throw database_error("statement borrowed while in use: " + std::string(sql));
+  it->second.busy = true;
+  return cursor(it->second.stmt, &it->second.busy);
+}
+
+std::int64_t database::last_insert_id() const { return sqlite3_last_insert_rowid(s_->db); }
+std::int64_t database::changes() const { return sqlite3_changes64(s_->db); }
+bool database::in_transaction() const { return sqlite3_get_autocommit(s_->db) == 0; }
+
+transaction::transaction(database& db) : db_(db) {
+  assert(!db_.in_transaction() && "transactions do not nest");
+  db_.run("BEGIN IMMEDIATE");
+}
+
+void transaction::commit() {
+  db_.run("COMMIT");
+  done_ = true;
+}
+
+transaction::~transaction() {
+  if (done_ || !db_.in_transaction()) return;
+  try {
+    db_.run("ROLLBACK");
+  } catch (const database_error&) {
+    // A failed rollback leaves SQLite to roll back on its own (it does on the next statement or close);
+    // throwing from a destructor would end the process instead.
+  }
+}
+
+}  // namespace pilesim::server

@@ -1,0 +1,122 @@
+// A thin RAII wrapper over one SQLite connection: open, cached prepared statements, a transaction guard.
+// It models the server's disk: the world keeps it alive across a simulated crash while the service that uses it
+// is destroyed and rebuilt. It holds no policy and never reads a clock. A failing statement is a bug or a
+// broken disk, not an expected outcome: it throws database_error, which the service turns into a rolled-back 500.
+#pragma once
+
+#include "sim/error.hpp"
+#include "sim/money.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace pilesim::server {
+
+class database_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A cached statement on loan, with its parameters bound. It is reset when the cursor goes out of scope, so a
+// statement never stays half-stepped; asking for the same SQL while a cursor on it is alive is a bug (it asserts).
+class cursor {
+ public:
+  cursor(cursor&& other) noexcept;
+  cursor& operator=(cursor&&) = delete;
+  cursor(const cursor&) = delete;
+  ~cursor();
+
+  // True while a row is available; false once the statement is done.
+  bool step();
+
+  bool is_null(int col) const;
+  std::int64_t int64(int col) const;
+  money amount(int col) const { return money{int64(col)}; }
+  std::string_view text(int col) const;
+  std::span<const std::uint8_t> blob(int col) const;
+
+  // Parameters are 1-based, as in SQL (?1, ?2, ...). Text and blobs are copied, so temporaries are safe.
+  void bind(int index, std::int64_t v);
+  void bind(int index, money v) { bind(index, v.minor); }
+  void bind(int index, std::string_view v);
+  void bind(int index, const std::string& v) { bind(index, std::string_view(v)); }
+  void bind(int index, const char* v) { bind(index, std::string_view(v)); }
+  void bind(int index, std::span<const std::uint8_t> v);
+  void bind(int index, std::optional<std::int64_t> v);
+
+ private:
+  friend class database;
+  cursor(sqlite3_stmt* stmt, bool* busy) : stmt_(stmt), busy_(busy) {}
+
+  sqlite3_stmt* stmt_;
+  bool* busy_;
+};
+
+class database {
+ public:
+  // ":memory:" is a private in-memory database. A file path turns on WAL and synchronous=NORMAL.
+  // Foreign keys are enforced in both cases. errc::bad_value when SQLite cannot open or configure the path.
+  static result<database> open(std::string_view path = ":memory:");
+
+  database(database&&) noexcept;
+  database& operator=(database&&) noexcept;
+  database(const database&) = delete;
+  database& operator=(const database&) = delete;
+  ~database();
+
+  // Runs parameterless SQL that may hold several statements (the schema).
+  void exec(std::string_view sql);
+
+  // Borrows the cached statement for `sql` (prepared on first use) and binds `args` to ?1, ?2, ...
+  template <class... Args>
+  cursor query(std::string_view sql, const Args&... args) {
+    cursor c = borrow(sql);
+    int index = 0;
+    (c.bind(++index, args), ...);
+    return c;
+  }
+  // The same, stepped to completion: for INSERT, UPDATE and DELETE.
+  template <class... Args>
+  void run(std::string_view sql, const Args&... args) {
+    cursor c = query(sql, args...);
+    while (c.step()) {
+    }
+  }
+
+  std::int64_t last_insert_id() const;
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  std::int64_t changes() const;
+  bool in_transaction() const;
+
+ private:
+  struct state;
+  explicit database(std::unique_ptr<state> s);
+  cursor borrow(std::string_view sql);
+
+  std::unique_ptr<state> s_;
+};
+
+// One unit of work: BEGIN IMMEDIATE now, ROLLBACK when it leaves scope without commit().
+class transaction {
+ public:
+  explicit transaction(database& db);
+  transaction(const transaction&) = delete;
+  transaction& operator=(const transaction&) = delete;
+  ~transaction();
+
+  void commit();
+
+ private:
+  database& db_;
+  bool done_ = false;
+};
+
+}  // namespace pilesim::server

@@ -1,0 +1,47 @@
+#include "server/idempotency.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+
+namespace pilesim::server {
+
+fingerprint fingerprint_of(const http::request& req) {
+  fingerprint out{};
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, out.size());
+  // Lengths first, so that no two (method, target, body) triples hash the same bytes.
+  const std::uint64_t lens[3] = {req.method.size(), req.target.size(), req.body.size()};
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(lens), sizeof lens);
+  for (const std::string* part : {&req.method, &req.target, &req.body})
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(part->data()), part->size());
+  crypto_generichash_final(&st, out.data(), out.size());
+  return out;
+}
+
+std::optional<stored_answer> find_answer(database& db, std::string_view user, std::string_view key) {
+  auto c = db.query("SELECT fingerprint, status, body FROM idempotency_keys WHERE user_id = ?1 AND idem_key = ?2",
+                    user, key);
+  if (!c.step()) return std::nullopt;
+  stored_answer s;
+  const auto fp = c.blob(0);
+  if (fp.size() != s.of.size()) throw database_error("idempotency fingerprint of the wrong length");
+  std::copy(fp.begin(), fp.end(), s.of.begin());
+  s.answer.status = static_cast<int>(c.int64(1));
+  s.answer.body = c.text(2);
+  return s;
+}
+
+void store_answer(database& db, std::string_view user, std::string_view key, const fingerprint& of,
+                  const http::response& answer, std::int64_t at_us) {
+  db.run(
+      "INSERT INTO idempotency_keys (user_id, idem_key, fingerprint, status, body, at_us) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+      user, key, std::span<const std::uint8_t>(of), std::int64_t{answer.status}, answer.body, at_us);
+}
+
+void purge_answers(database& db, std::int64_t before_us) {
+  db.run("DELETE FROM idempotency_keys WHERE at_us < ?1", before_us);
+}
+
+}  // namespace pilesim::server

@@ -1,0 +1,69 @@
+#include "server/read_model.hpp"
+
+namespace pilesim::server {
+
+std::vector<session_summary> list_sessions(database& db) {
+  std::vector<session_summary> out;
+  auto c = db.query(
+      "SELECT id, user_id, pile_id, COALESCE(reservation_id, 0), state, stop_reason, energy_wh, frozen_minor, "
+      "held_minor, charged_minor, refunded_minor, reconciled_at_us, settle_count, expires_at_us, hold_release_at_us "
+      "FROM sessions ORDER BY id");
+  while (c.step()) {
+    session_summary s;
+    s.id = static_cast<std::uint64_t>(c.int64(0));
+    s.user = c.text(1);
+    s.pile = c.text(2);
+    s.reservation = static_cast<std::uint64_t>(c.int64(3));
+    s.state = c.text(4);
+    s.stop_reason = c.text(5);
+    s.energy_wh = c.int64(6);
+    s.frozen = c.amount(7);
+    s.held = c.amount(8);
+    s.charged = c.amount(9);
+    s.refunded = c.amount(10);
+    if (!c.is_null(11)) s.reconciled_at_us = c.int64(11);
+    s.settle_count = c.int64(12);
+    s.expires_at_us = c.int64(13);
+    s.hold_release_at_us = c.int64(14);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<reservation_summary> list_reservations(database& db) {
+  std::vector<reservation_summary> out;
+  auto c = db.query(
+      "SELECT id, user_id, pile_id, start_us, end_us, state, fee_minor FROM reservations ORDER BY id");
+  while (c.step()) {
+    reservation_summary r;
+    r.id = static_cast<std::uint64_t>(c.int64(0));
+    r.user = c.text(1);
+    r.pile = c.text(2);
+    r.start_us = c.int64(3);
+    r.end_us = c.int64(4);
+    r.state = c.text(5);
+    r.fee = c.amount(6);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<balance_summary> list_balances(database& db) {
+  std::vector<balance_summary> out;
+  auto c = db.query(
+      "SELECT w.user_id, av.balance_minor, hd.balance_minor FROM wallets w "
+      "JOIN accounts av ON av.id = w.available JOIN accounts hd ON hd.id = w.held ORDER BY w.user_id");
+  while (c.step()) out.push_back({std::string(c.text(0)), c.amount(1), c.amount(2)});
+  return out;
+}
+
+std::vector<refusal_count> list_refusals(database& db) {
+  std::vector<refusal_count> out;
+  auto c = db.query("SELECT kind, count FROM refusals ORDER BY kind");
+  while (c.step()) out.push_back({std::string(c.text(0)), c.int64(1)});
+  return out;
+}
+
+ledger_totals read_totals(database& db) { return ledger(db).totals(); }
+
+}  // namespace pilesim::server

@@ -1,0 +1,62 @@
+// What reports and invariant checkers may read of the server's state, straight from its database.
+// They take the database, not the service, so that they work while the service is down after a simulated crash.
+// Read-only and ordered (by id or by name), so that two runs with the same seed list the same rows the same way.
+#pragma once
+
+#include "server/database.hpp"
+#include "server/ledger.hpp"
+#include "sim/money.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pilesim::server {
+
+struct session_summary {
+  std::uint64_t id = 0;
+  std::string user;
+  std::string pile;
+  std::uint64_t reservation = 0;     // 0: none
+  std::string state;                 // authorized | started | reconciled | expired
+  std::string stop_reason;           // empty until reconciled
+  std::int64_t energy_wh = 0;
+  money frozen;
+  money held;                        // what the ledger holds for it now
+  money charged;
+  money refunded;                    // frozen - charged once reconciled; frozen once an unstarted hold is released
+  std::optional<std::int64_t> reconciled_at_us;
+  std::int64_t settle_count = 0;     // 0 or 1: the schema refuses a second settlement
+  std::int64_t expires_at_us = 0;
+  std::int64_t hold_release_at_us = 0;
+};
+
+struct reservation_summary {
+  std::uint64_t id = 0;
+  std::string user;
+  std::string pile;
+  std::int64_t start_us = 0;
+  std::int64_t end_us = 0;
+  std::string state;                 // open | used | expired | cancelled
+  money fee;                         // no-show fee actually charged
+};
+
+struct balance_summary {
+  std::string user;
+  money balance;                     // available
+  money held;
+};
+
+struct refusal_count {
+  std::string kind;                  // bill_forged, started_forged, auth_mismatch, forbidden, ...
+  std::int64_t count = 0;
+};
+
+std::vector<session_summary> list_sessions(database& db);          // by session id
+std::vector<reservation_summary> list_reservations(database& db);  // by reservation id
+std::vector<balance_summary> list_balances(database& db);          // by user id
+std::vector<refusal_count> list_refusals(database& db);            // by kind
+ledger_totals read_totals(database& db);
+
+}  // namespace pilesim::server

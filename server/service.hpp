@@ -1,0 +1,90 @@
+// The backend's pure request handler: an HTTP request and the simulation time in, a response out, one SQLite
+// transaction per request. It is kept apart from transport so the simulated WAN and real TCP share it, and it
+// keeps nothing in memory that matters: a crash destroys it, a restart builds it again on the same database.
+// It never reads a clock or draws randomness; time comes from the caller and secrets derive from the seed.
+#pragma once
+
+#include "server/api/http.hpp"
+#include "server/database.hpp"
+#include "server/ledger.hpp"
+#include "server/read_model.hpp"
+#include "sim/money.hpp"
+#include "sim/pricing.hpp"
+#include "sim/time.hpp"
+#include "sim/token.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pilesim::server {
+
+struct service_config {
+  // The run's seed: the stop secret of session n is derive_stop_secret(seed, n).
+  std::uint64_t seed = 1;
+  // How long a hold outlives its authorization: the pile checks expiry on its own clock, which may lag the
+  // server's, and the hold must last as long as any pile could still accept the authorization.
+  std::int64_t clock_skew_margin_us = 5 * sim::minute;
+  // The longest reservation window anyone may ask for.
+  std::int64_t reservation_duration_us_max = 24 * sim::hour;
+  // Stored answers older than this are forgotten; retries come long before.
+  std::int64_t idempotency_retention_us = 7 * 24 * sim::hour;
+  // Longer Idempotency-Key headers are refused (400), so the table stays bounded per request.
+  std::size_t idempotency_key_len_max = 128;
+};
+
+// A pile as the operator provisions it: its MAC key and its tariff.
+struct pile_config {
+  std::string id;                    // 1..pile_id_len_max bytes
+  key32 key{};                       // shared with this pile only
+  tariff_rate rate;                  // energy + service per kWh
+  money no_show_fee;                 // charged when a reservation on this pile expires unused
+  std::int64_t reservation_hold_us = 15 * sim::minute;   // default reservation window
+  std::int64_t authorization_ttl_us = 10 * sim::minute;  // a start authorization's life
+};
+
+class service {
+ public:
+  // Applies the schema (idempotent) and picks up whatever work the database already holds.
+  service(database& db, service_config config);
+
+  // Provisioning, outside the HTTP API. errc::bad_value for an invalid or already existing user or pile.
+  result<void> add_user(std::string_view id, std::string_view token, money balance, std::int64_t now_us = 0);
+  result<void> add_pile(const pile_config& pile);
+
+  // Answers one request at simulation time `now_us`; first runs any timed work that is due by then, so the
+  // answer does not depend on whether the caller ran run_due() before or after delivering the request.
+  http::response handle(const http::request& req, std::int64_t now_us);
+
+  // The earliest instant at which run_due() has work: a reservation to expire or an unstarted hold to release.
+  std::optional<std::int64_t> next_deadline();
+  // Expires unused reservations whose window has ended (charging the no-show fee) and releases the holds of
+  // sessions never confirmed started, at expires_at + clock_skew_margin. One transaction.
+  void run_due(std::int64_t now_us);
+
+  // Read models for reports and invariant checkers (see read_model.hpp for their meaning).
+  std::vector<session_summary> sessions() { return list_sessions(db_); }
+  std::vector<reservation_summary> reservations() { return list_reservations(db_); }
+  std::vector<balance_summary> balances() { return list_balances(db_); }
+  std::vector<refusal_count> refusals() { return list_refusals(db_); }
+  ledger_totals totals() { return books_.totals(); }
+  std::vector<std::string> audit() { return books_.audit(); }
+
+  const service_config& config() const { return config_; }
+
+ private:
+  http::response handle_authenticated(const http::request& req, std::string_view user, std::int64_t now_us);
+
+  database& db_;
+  ledger books_;
+  service_config config_;
+  // A lower bound on the next deadline (never later than the true one), so handle() can skip run_due() with
+  // one comparison; it is exact while due_exact_ holds, i.e. until a mutating request commits. Both are only
+  // caches of what the database says: losing them in a crash loses nothing.
+  std::optional<std::int64_t> due_bound_;
+  bool due_exact_ = false;
+};
+
+}  // namespace pilesim::server

@@ -1,0 +1,165 @@
+#include "server/api/api.hpp"
+
+#include "tests/server/result_printing.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace pilesim;
+
+namespace {
+
+bytes some_bytes(std::size_t n, std::uint8_t first) {
+  bytes b(n);
+  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(first + 37 * i);
+  return b;
+}
+
+api::vehicle_info a_vehicle() { return {"V1", 60'000, 7'000}; }
+
+}  // namespace
+
+TEST_SUITE("server/api/json") {
+  TEST_CASE("reservation bodies round-trip") {
+    const api::reservation_request rq{"P1", 600'000'000, 0};
+    auto rq2 = api::parse_reservation_request(api::to_json(rq));
+    REQUIRE(rq2);
+    CHECK(rq2->pile == "P1");
+    CHECK(rq2->start_us == 600'000'000);
+    CHECK(rq2->duration_us == 0);
+
+    const api::reservation r{18'000'000'000'000'000'000ULL, "P1", "alice", 10, 20, "open"};
+    auto r2 = api::parse_reservation(api::to_json(r));
+    REQUIRE(r2);
+    CHECK(r2->id == r.id);  // above INT64_MAX: ids travel as unsigned
+    CHECK(r2->user == "alice");
+    CHECK(r2->end_us == 20);
+    CHECK(r2->state == "open");
+  }
+
+  TEST_CASE("session bodies round-trip with money as decimal strings and bytes as lowercase hex") {
+    const api::session_request rq{"P1", 3, a_vehicle(), money{5000}};
+    const std::string text = api::to_json(rq);
+    CHECK(text.find(R"("amount":"50.00")") != std::string::npos);
+    auto rq2 = api::parse_session_request(text);
+    REQUIRE(rq2);
+    CHECK(rq2->reservation == 3);
+    CHECK(rq2->vehicle.id == "V1");
+    CHECK(rq2->vehicle.battery_wh == 60'000);
+    CHECK(rq2->vehicle.max_ac_w == 7'000);
+    CHECK(rq2->amount == money{5000});
+
+    const api::session_started st{9, money{1234}, a_vehicle(), some_bytes(140, 0xab), some_bytes(32, 1), 77};
+    const std::string st_text = api::to_json(st);
+    CHECK(st_text.find(R"("frozen":"12.34")") != std::string::npos);
+    CHECK(st_text.find("ab") != std::string::npos);
+    CHECK(st_text.find("AB") == std::string::npos);
+    auto st2 = api::parse_session_started(st_text);
+    REQUIRE(st2);
+    CHECK(st2->session == 9);
+    CHECK(st2->frozen == money{1234});
+    CHECK(st2->authorization == st.authorization);
+    CHECK(st2->stop_secret == st.stop_secret);
+    CHECK(st2->expires_at_us == 77);
+  }
+
+  TEST_CASE("uploads, reconciled, views, wallet and errors round-trip") {
+    auto su = api::parse_started_upload(api::to_json(api::started_upload{some_bytes(90, 3)}));
+    REQUIRE(su);
+    CHECK(su->ack == some_bytes(90, 3));
+    auto bu = api::parse_bill_upload(api::to_json(api::bill_upload{some_bytes(120, 4)}));
+    REQUIRE(bu);
+    CHECK(bu->bill == some_bytes(120, 4));
+
+    api::reconciled rc{7, 6998, money{1260}, money{3740}, money{18740}, some_bytes(80, 5), 4'230'500'000};
+    auto rc2 = api::parse_reconciled(api::to_json(rc));
+    REQUIRE(rc2);
+    CHECK(rc2->energy_wh == 6998);
+    CHECK(rc2->charged == money{1260});
+    CHECK(rc2->refunded == money{3740});
+    REQUIRE(rc2->balance);
+    CHECK(*rc2->balance == money{18740});
+    CHECK(rc2->receipt == rc.receipt);
+    rc.balance.reset();
+    const std::string no_balance = api::to_json(rc);
+    CHECK(no_balance.find("balance") == std::string::npos);
+    auto rc3 = api::parse_reconciled(no_balance);
+    REQUIRE(rc3);
+    CHECK_FALSE(rc3->balance);
+
+    auto sv = api::parse_session_view(
+        api::to_json(api::session_view{7, "alice", "P1", "reconciled", money{5000}, money{1260}, 6998, "user"}));
+    REQUIRE(sv);
+    CHECK(sv->state == "reconciled");
+    CHECK(sv->stop_reason == "user");
+    CHECK(sv->charged == money{1260});
+
+    auto w = api::parse_wallet(api::to_json(api::wallet{"bob", money{-5}, money{0}}));
+    REQUIRE(w);
+    CHECK(w->balance == money{-5});
+
+    CHECK(api::to_json(api::error_body{"conflict", "taken"}) == R"({"error":"conflict","detail":"taken"})");
+    auto e = api::parse_error_body(R"({"error":"conflict","detail":"taken"})");
+    REQUIRE(e);
+    CHECK(e->error == "conflict");
+  }
+
+  TEST_CASE("invalid JSON and non-objects are bad values") {
+    for (std::string_view bad : {"", "{", "[]", "42", "\"x\"", "null", "{\"pile\":\"P1\",}", "{'pile':'P1'}"}) {
+      auto r = api::parse_reservation_request(bad);
+      REQUIRE_FALSE(r);
+      CHECK(r.error() == errc::bad_value);
+    }
+  }
+
+  TEST_CASE("a missing or mistyped field is a bad value") {
+    CHECK_FALSE(api::parse_reservation_request(R"({"pile":"P1","start_us":1})"));
+    CHECK_FALSE(api::parse_reservation_request(R"({"pile":"P1","start_us":"1","duration_us":0})"));
+    CHECK_FALSE(api::parse_reservation_request(R"({"pile":"P1","start_us":1.5,"duration_us":0})"));
+    CHECK_FALSE(api::parse_reservation_request(R"({"pile":"P1","start_us":1e3,"duration_us":0})"));
+    CHECK_FALSE(api::parse_reservation_request(R"({"pile":7,"start_us":1,"duration_us":0})"));
+    CHECK_FALSE(api::parse_reservation_request(R"({"pile":"P1","start_us":18446744073709551615,"duration_us":0})"));
+    CHECK(api::parse_reservation_request(R"({"pile":"P1","start_us":1,"duration_us":0,"extra":true})"));
+
+    const std::string ok =
+        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.00"})";
+    CHECK(api::parse_session_request(ok));
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","reservation":-1,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.00"})"));
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1},"amount":"1.00"})"));
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","reservation":0,"vehicle":"V1","amount":"1.00"})"));
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":1})"));
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.001"})"));
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1e2"})"));
+  }
+
+  TEST_CASE("hex must be even-length lowercase hex digits") {
+    CHECK(api::parse_bill_upload(R"({"bill":"00aaff"})"));
+    CHECK(api::parse_bill_upload(R"({"bill":""})"));
+    CHECK_FALSE(api::parse_bill_upload(R"({"bill":"0"})"));
+    CHECK_FALSE(api::parse_bill_upload(R"({"bill":"00AAFF"})"));
+    CHECK_FALSE(api::parse_bill_upload(R"({"bill":"0g"})"));
+    CHECK_FALSE(api::parse_bill_upload(R"({"bill":["00"]})"));
+    CHECK_FALSE(api::parse_started_upload(R"({"bill":"00"})"));
+  }
+
+  TEST_CASE("an optional balance may be absent but not null or mistyped; a stop secret is 32 bytes") {
+    const std::string base =
+        R"("session":1,"energy_wh":2,"charged":"0.01","refunded":"0.00","receipt":"","reconciled_at_us":3)";
+    CHECK(api::parse_reconciled("{" + base + "}"));
+    CHECK(api::parse_reconciled("{" + base + R"(,"balance":"1.00"})"));
+    CHECK_FALSE(api::parse_reconciled("{" + base + R"(,"balance":null})"));
+    CHECK_FALSE(api::parse_reconciled("{" + base + R"(,"balance":100})"));
+
+    api::session_started st{1, money{1}, a_vehicle(), {}, some_bytes(31, 0), 0};
+    CHECK_FALSE(api::parse_session_started(api::to_json(st)));
+    st.stop_secret = some_bytes(32, 0);
+    CHECK(api::parse_session_started(api::to_json(st)));
+  }
+}

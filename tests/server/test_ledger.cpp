@@ -1,0 +1,156 @@
+#include "server/ledger.hpp"
+#include "server/schema.hpp"
+
+#include "tests/server/result_printing.hpp"
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <string>
+
+using namespace pilesim;
+using namespace pilesim::server;
+
+namespace {
+
+struct books {
+  database db = std::move(database::open().value());
+  ledger l{db};
+
+  books() {
+    apply_schema(db);
+    transaction tx(db);
+    for (const char* u : {"alice", "bob", "carol"}) {
+      db.run("INSERT INTO users (id, token) VALUES (?1, ?2)", u, std::string("tok-") + u);
+      REQUIRE(l.open_wallet(u));
+    }
+    tx.commit();
+  }
+
+  void check_sound() {
+    const auto t = l.totals();
+    CHECK_MESSAGE(t.conserved(), "deposits ", format_money(t.deposits), " balances ", format_money(t.balances),
+                  " held ", format_money(t.held), " revenue ", format_money(t.revenue));
+    const auto problems = l.audit();
+    for (const auto& p : problems) FAIL_CHECK(p);
+  }
+};
+
+struct splitmix {
+  std::uint64_t s;
+  std::uint64_t next() {
+    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  std::int64_t upto(std::int64_t n) { return n <= 0 ? 0 : static_cast<std::int64_t>(next() % (n + 1)); }
+};
+
+}  // namespace
+
+TEST_SUITE("server/ledger") {
+  TEST_CASE("deposit, hold, capture and release move money between the right accounts") {
+    books b;
+    transaction tx(b.db);
+    b.l.deposit("alice", money{20000}, 0);
+    b.l.hold("alice", money{5000}, 1, {7, 0});
+    CHECK(b.l.available("alice") == money{15000});
+    CHECK(b.l.held("alice") == money{5000});
+    b.l.capture("alice", money{1260}, 2, {7, 0});
+    b.l.release("alice", money{3740}, 2, {7, 0});
+    b.l.charge_fee("alice", money{200}, 3, {0, 4});
+    tx.commit();
+    CHECK(b.l.available("alice") == money{18540});
+    CHECK(b.l.held("alice") == money{0});
+    const auto t = b.l.totals();
+    CHECK(t.deposits == money{20000});
+    CHECK(t.revenue == money{1460});
+    CHECK(t.balances == money{18540});
+    b.check_sound();
+  }
+
+  TEST_CASE("a zero amount moves nothing and a negative one is refused by the schema") {
+    books b;
+    transaction tx(b.db);
+    b.l.deposit("bob", money{100}, 0);
+    b.l.hold("bob", money{0}, 0, {});
+    CHECK(b.l.held("bob") == money{0});
+    CHECK_THROWS_AS(b.l.hold("bob", money{-1}, 0, {}), database_error);
+    tx.commit();
+    CHECK(b.l.available("bob") == money{100});
+    b.check_sound();
+  }
+
+  TEST_CASE("movements need a transaction and a wallet; a wallet opens once") {
+    books b;
+    CHECK_THROWS_AS(b.l.deposit("alice", money{1}, 0), database_error);
+    transaction tx(b.db);
+    CHECK_THROWS_AS(b.l.deposit("nobody", money{1}, 0), database_error);
+    CHECK_FALSE(b.l.open_wallet("alice"));
+  }
+
+  TEST_CASE("entries are append-only") {
+    books b;
+    {
+      transaction tx(b.db);
+      b.l.deposit("alice", money{100}, 0);
+      tx.commit();
+    }
+    CHECK_THROWS_AS(b.db.run("UPDATE ledger_entries SET amount_minor = 1"), database_error);
+    CHECK_THROWS_AS(b.db.run("DELETE FROM ledger_entries"), database_error);
+    CHECK(b.l.available("alice") == money{100});
+  }
+
+  TEST_CASE("a rolled-back transaction leaves every balance as it was") {
+    books b;
+    {
+      transaction tx(b.db);
+      b.l.deposit("carol", money{500}, 0);
+      tx.commit();
+    }
+    {
+      transaction tx(b.db);
+      b.l.hold("carol", money{300}, 1, {1, 0});
+      b.l.capture("carol", money{300}, 1, {1, 0});
+    }
+    CHECK(b.l.available("carol") == money{500});
+    CHECK(b.l.totals().revenue == money{0});
+    b.check_sound();
+  }
+
+  TEST_CASE("money is conserved across random operation sequences, rolled-back units included") {
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+      CAPTURE(seed);
+      books b;
+      splitmix rng{seed};
+      const std::array<const char*, 3> users{"alice", "bob", "carol"};
+      std::int64_t deposited = 0, revenue = 0;  // what the committed units should add up to
+      for (int step = 0; step < 200; ++step) {
+        const char* u = users[rng.next() % users.size()];
+        transaction tx(b.db);
+        const money avail = b.l.available(u), held = b.l.held(u);
+        std::int64_t in = 0, out = 0;
+        switch (rng.next() % 5) {
+          case 0: in = rng.upto(10'000); b.l.deposit(u, money{in}, step); break;
+          case 1: b.l.hold(u, money{rng.upto(avail.minor)}, step, {static_cast<std::uint64_t>(step), 0}); break;
+          case 2: b.l.release(u, money{rng.upto(held.minor)}, step, {}); break;
+          case 3: out = rng.upto(held.minor); b.l.capture(u, money{out}, step, {}); break;
+          case 4: out = rng.upto(avail.minor); b.l.charge_fee(u, money{out}, step, {0, 1}); break;
+        }
+        // One unit in eight is abandoned, as a crash in the middle of a request would leave it.
+        if (rng.next() % 8 != 0) {
+          tx.commit();
+          deposited += in;
+          revenue += out;
+        }
+      }
+      const auto t = b.l.totals();
+      CHECK(t.conserved());
+      CHECK(t.deposits == money{deposited});
+      CHECK(t.revenue == money{revenue});
+      CHECK(t.balances + t.held == money{deposited - revenue});
+      b.check_sound();
+    }
+  }
+}
