@@ -1,0 +1,1014 @@
+#include "scenarios/engine/loader.hpp"
+
+#include "scenarios/engine/values.hpp"
+#include "scenarios/engine/yaml_tree.hpp"
+
+#include <algorithm>
+#include <array>
+#include <fstream>
+#include <initializer_list>
+#include <span>
+#include <stdexcept>
+#include <tuple>
+#include <utility>
+
+namespace pilesim::scenarios {
+namespace {
+
+using kind = yaml_node::kind;
+using keys = std::initializer_list<std::string_view>;
+
+// Collection stops here even before sorting; far more than anyone reads, small enough to stay bounded.
+constexpr std::size_t collected_max = 1000;
+constexpr std::size_t id_len_max = 32;  // sim/token.hpp: pile and vehicle ids travel in sealed tokens
+constexpr std::int64_t mtu_min = 23;    // the ATT MTU every BLE device supports
+constexpr std::int64_t mtu_max = 517;   // the largest ATT MTU BLE allows
+constexpr std::int64_t bill_store_max = 1'000'000;
+constexpr std::int64_t refused_count_max = 1'000'000'000;
+
+std::string join(keys words) {
+  std::string out;
+  for (auto w : words) {
+    if (!out.empty()) out += ", ";
+    out += w;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) out += ", ";
+    out += w;
+  }
+  return out;
+}
+
+std::string child(std::string_view where, std::string_view key) {
+  if (where.empty()) return std::string(key);
+  return std::string(where) + "." + std::string(key);
+}
+
+std::string indexed(std::string_view where, std::size_t i) {
+  return std::string(where) + "[" + std::to_string(i) + "]";
+}
+
+source_pos to_source(const yaml_pos& p) { return {p.line, p.column}; }
+
+std::string at_text(const yaml_pos& p) { return std::to_string(p.line) + ":" + std::to_string(p.column); }
+
+bool valid_id_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+         c == '.';
+}
+
+template <class E>
+struct word {
+  std::string_view text;
+  E value;
+};
+
+constexpr std::array<word<step_action>, 8> action_words{{
+    {"reserve", step_action::reserve},
+    {"cancel", step_action::cancel},
+    {"start", step_action::start},
+    {"stop", step_action::stop},
+    {"leave", step_action::leave},
+    {"arrive", step_action::arrive},
+    {"unplug", step_action::unplug},
+    {"app_restart", step_action::app_restart},
+}};
+
+constexpr std::array<word<session_state>, 4> session_state_words{{
+    {"reconciled", session_state::reconciled},
+    {"open", session_state::open},
+    {"refused", session_state::refused},
+    {"expired", session_state::expired},
+}};
+
+constexpr std::array<word<reservation_state>, 4> reservation_state_words{{
+    {"used", reservation_state::used},
+    {"expired", reservation_state::expired},
+    {"cancelled", reservation_state::cancelled},
+    {"refused", reservation_state::refused},
+}};
+
+constexpr std::array<word<run_result>, 2> result_words{{{"pass", run_result::pass}, {"fail", run_result::fail}}};
+
+constexpr std::array<word<stop_reason>, 6> stop_reason_words{{
+    {"user", stop_reason::user},
+    {"cap", stop_reason::cap},
+    {"full", stop_reason::full},
+    {"unplug", stop_reason::unplug},
+    {"power_loss", stop_reason::power_loss},
+    {"fault", stop_reason::fault},
+}};
+
+// What each step action takes beyond at, user and do; the first `required` of them must be present.
+struct action_params {
+  step_action action;
+  std::initializer_list<std::string_view> params;
+  std::size_t required;
+};
+
+const action_params& params_of(step_action a) {
+  static const std::array<action_params, 8> table{{
+      {step_action::reserve, {"pile", "start", "duration"}, 2},
+      {step_action::cancel, {}, 0},
+      {step_action::start, {"pile", "amount"}, 2},
+      {step_action::stop, {}, 0},
+      {step_action::leave, {}, 0},
+      {step_action::arrive, {"pile"}, 1},
+      {step_action::unplug, {}, 0},
+      {step_action::app_restart, {"keep_data"}, 0},
+  }};
+  for (const auto& p : table)
+    if (p.action == a) return p;
+  throw std::logic_error("bug: step action without parameters table");
+}
+
+// The ids of one kind declared so far, with where each was written, for "duplicate ... (first at L:C)".
+struct id_register {
+  std::string_view noun;  // "pile", "user", "vehicle"
+  std::vector<std::string> ids;
+  std::vector<yaml_pos> pos;
+};
+
+class converter;
+
+// A map's entries, checked once for type, unknown keys and repeated keys; lookups by key after that.
+class map_view {
+ public:
+  map_view(converter& c, const yaml_node& n, std::string where, keys allowed, bool null_is_empty = true);
+
+  bool valid() const { return valid_; }
+  const yaml_node& node() const { return node_; }
+  const std::string& where() const { return where_; }
+  std::string path(std::string_view key) const { return child(where_, key); }
+  const yaml_entry* entry(std::string_view key) const;
+  const yaml_node* get(std::string_view key) const {
+    const auto* e = entry(key);
+    return e ? &e->value : nullptr;
+  }
+  // Reports a missing key at the map itself.
+  const yaml_node* require(std::string_view key);
+
+ private:
+  converter& c_;
+  const yaml_node& node_;
+  std::string where_;
+  bool valid_ = false;
+};
+
+class converter {
+ public:
+  converter(std::string file, const std::vector<override_setting>& overrides)
+      : file_(std::move(file)), overrides_(overrides) {}
+
+  void error(const yaml_pos& pos, std::string message) {
+    ++total_;
+    if (found_.size() >= collected_max) return;
+    diagnostic d{file_, to_source(pos), "", std::move(message)};
+    if (pos.override_index >= 0 && static_cast<std::size_t>(pos.override_index) < overrides_.size()) {
+      const auto& o = overrides_[static_cast<std::size_t>(pos.override_index)];
+      d.override_text = o.path + "=" + o.value;
+    }
+    found_.push_back({pos.override_index, std::move(d)});
+  }
+
+  // File order: problems without a place first, then by line and column, then those from overrides in the
+  // order the overrides were given. The sort is stable, so equal places keep the order they were found in.
+  diagnostics sorted() {
+    auto rank = [](const found& f) {
+      bool has_pos = f.d.pos.line > 0;
+      return std::make_tuple(f.override_index >= 0 ? 1 : 0, f.override_index, has_pos ? 1 : 0, f.d.pos.line,
+                             f.d.pos.column);
+    };
+    std::stable_sort(found_.begin(), found_.end(),
+                     [&](const found& a, const found& b) { return rank(a) < rank(b); });
+    diagnostics out;
+    for (std::size_t i = 0; i < found_.size() && i < diagnostics_max; ++i) out.push_back(found_[i].d);
+    if (total_ > diagnostics_max)
+      out.push_back({file_, {}, "", "and " + std::to_string(total_ - diagnostics_max) + " more errors"});
+    return out;
+  }
+
+  bool failed() const { return total_ > 0; }
+
+  scenario convert(const yaml_node& root);
+
+  // --- scalars ---------------------------------------------------------------------------------------------
+
+  const std::string* text(const yaml_node& n, const std::string& path, std::string_view expected) {
+    if (n.type == kind::scalar) return &n.text;
+    error(n.pos, path + ": expected " + std::string(expected) + ", found " + describe(n));
+    return nullptr;
+  }
+
+  // One exact value: a range here is refused with a reason, not misread as a malformed value.
+  template <class T, class F>
+  std::optional<T> exact(const yaml_node& n, const std::string& path, std::string_view expected, F parse) {
+    const std::string* t = text(n, path, expected);
+    if (!t) return std::nullopt;
+    if (split_range(*t)) {
+      error(n.pos, path + ": a range is not allowed here ('" + *t + "')");
+      return std::nullopt;
+    }
+    parsed<T> v = parse(*t);
+    if (!v) {
+      error(n.pos, path + ": " + v.error().message);
+      return std::nullopt;
+    }
+    return *v;
+  }
+
+  // A value or a range `a..b` drawn at run time.
+  template <class T, class F>
+  std::optional<drawn<T>> ranged(const yaml_node& n, const std::string& path, std::string_view expected,
+                                 F parse) {
+    const std::string* t = text(n, path, expected);
+    if (!t) return std::nullopt;
+    auto r = split_range(*t);
+    if (!r) {
+      parsed<T> v = parse(*t);
+      if (!v) {
+        error(n.pos, path + ": " + v.error().message);
+        return std::nullopt;
+      }
+      return drawn<T>{*v, *v};
+    }
+    parsed<T> lo = parse(r->lo);
+    parsed<T> hi = parse(r->hi);
+    if (!lo) error(n.pos, path + ": " + lo.error().message);
+    if (!hi) error(n.pos, path + ": " + hi.error().message);
+    if (!lo || !hi) return std::nullopt;
+    if (*hi < *lo) {
+      error(n.pos, path + ": range '" + *t + "' goes down (write the smaller end first)");
+      return std::nullopt;
+    }
+    return drawn<T>{*lo, *hi};
+  }
+
+  // An expectation's accepted values: exact, `a..b`, or `{min: a, max: b}` with either bound optional.
+  template <class T, class F>
+  std::optional<located<bounds<T>>> bounded(const yaml_node& n, const std::string& path,
+                                            std::string_view expected, F parse) {
+    located<bounds<T>> out{{}, to_source(n.pos)};
+    if (n.type == kind::map) {
+      map_view m(*this, n, path, {"min", "max"});
+      if (!m.valid()) return std::nullopt;
+      const yaml_node* min = m.get("min");
+      const yaml_node* max = m.get("max");
+      if (!min && !max) {
+        error(n.pos, path + ": give min, max or both");
+        return std::nullopt;
+      }
+      bool ok = true;
+      if (min) ok = (out.value.min = exact<T>(*min, m.path("min"), expected, parse)).has_value() && ok;
+      if (max) ok = (out.value.max = exact<T>(*max, m.path("max"), expected, parse)).has_value() && ok;
+      if (!ok) return std::nullopt;
+      if (min && max && *out.value.max < *out.value.min) {
+        error(n.pos, path + ": max is below min");
+        return std::nullopt;
+      }
+      return out;
+    }
+    auto d = ranged<T>(n, path, expected, parse);
+    if (!d) return std::nullopt;
+    out.value.min = d->lo;
+    out.value.max = d->hi;
+    return out;
+  }
+
+  template <class E, std::size_t N>
+  std::optional<E> one_of(const yaml_node& n, const std::string& path, std::string_view noun,
+                          const std::array<word<E>, N>& words) {
+    std::string expected;
+    for (const auto& w : words) expected += (expected.empty() ? "" : ", ") + std::string(w.text);
+    const std::string* t = text(n, path, "one of: " + expected);
+    if (!t) return std::nullopt;
+    for (const auto& w : words)
+      if (w.text == *t) return w.value;
+    error(n.pos, path + ": unknown " + std::string(noun) + " '" + *t + "' (expected one of: " + expected + ")");
+    return std::nullopt;
+  }
+
+  std::optional<std::string> id(const yaml_node& n, const std::string& path) {
+    const std::string* t = text(n, path, "an id");
+    if (!t) return std::nullopt;
+    bool ok = !t->empty() && t->size() <= id_len_max && std::all_of(t->begin(), t->end(), valid_id_char);
+    if (!ok) {
+      error(n.pos, path + ": bad id '" + *t + "' (1 to 32 letters, digits, '_', '-' or '.')");
+      return std::nullopt;
+    }
+    return *t;
+  }
+
+  // Declares a new id; a repeat is an error, but the id is still returned so the rest of its entry is read.
+  std::optional<std::string> declare(const yaml_node& n, const std::string& path, id_register& r) {
+    auto v = id(n, path);
+    if (!v) return std::nullopt;
+    auto dup = std::find(r.ids.begin(), r.ids.end(), *v);
+    if (dup != r.ids.end()) {
+      error(n.pos, path + ": duplicate " + std::string(r.noun) + " id '" + *v + "' (first at " +
+                       at_text(r.pos[static_cast<std::size_t>(dup - r.ids.begin())]) + ")");
+    } else {
+      r.ids.push_back(*v);
+      r.pos.push_back(n.pos);
+    }
+    return v;
+  }
+
+  // A reference to a declared user or pile; unknown ids are errors that list the known ones.
+  std::optional<std::string> ref(const yaml_node& n, const std::string& path, const id_register& r) {
+    auto v = id(n, path);
+    if (!v) return std::nullopt;
+    if (std::find(r.ids.begin(), r.ids.end(), *v) != r.ids.end()) return v;
+    std::string noun(r.noun);
+    std::string list = r.ids.empty() ? "no " + noun + "s are defined" : noun + "s: " + join(r.ids);
+    error(n.pos, path + ": unknown " + noun + " '" + *v + "' (" + list + ")");
+    return std::nullopt;
+  }
+
+  // A map whose keys are names (user ids, refusal kinds) rather than schema keys: checked for type and
+  // repeats only. Nothing is an empty map.
+  std::span<const yaml_entry> keyed(const yaml_node& n, const std::string& path) {
+    if (n.type == kind::null) return {};
+    if (n.type != kind::map) {
+      error(n.pos, "expected a map for " + path + ", found " + describe(n));
+      return {};
+    }
+    for (std::size_t i = 0; i < n.entries.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (n.entries[j].key == n.entries[i].key) {
+          error(n.entries[i].key_pos, "repeated key '" + n.entries[i].key + "' in " + path + " (first at " +
+                                          at_text(n.entries[j].key_pos) + ")");
+          break;
+        }
+    return n.entries;
+  }
+
+  // A list section; nothing (`steps:` left empty) is an empty list.
+  std::span<const yaml_node> list(const yaml_node& n, const std::string& path) {
+    if (n.type == kind::seq) return n.items;
+    if (n.type != kind::null) error(n.pos, "expected a list for " + path + ", found " + describe(n));
+    return {};
+  }
+
+ private:
+  struct found {
+    int override_index;
+    diagnostic d;
+  };
+
+  void convert_top(map_view& top, scenario& s);
+  tariff_config convert_tariff(const yaml_node& n, const std::string& path, tariff_config base);
+  void convert_piles(const yaml_node& n, scenario& s);
+  void convert_users(const yaml_node& n, scenario& s);
+  std::optional<vehicle_config> convert_vehicle(const yaml_node& n, const std::string& path);
+  void convert_links(const yaml_node& n, links_config& links);
+  void convert_steps(const yaml_node& n, scenario& s);
+  void convert_step_params(const map_view& m, step_action action, const std::string& path, step& st);
+  void convert_faults(const yaml_node& n, scenario& s);
+  std::optional<fault_kind> convert_fault_kind(const map_view& m, const std::string& path);
+  std::optional<ble_fault> convert_ble_fault(const yaml_node& n, const std::string& path);
+  std::optional<wan_fault> convert_wan_fault(const yaml_node& n, const std::string& path);
+  void convert_expect(const yaml_node& n, scenario& s);
+  void convert_session_expectations(const yaml_node& n, const std::string& path, expectations& e);
+  void convert_reservation_expectations(const yaml_node& n, const std::string& path, expectations& e);
+  std::optional<pile_power_fault> convert_pile_fault(const yaml_node& n, const std::string& path);
+  void check_within_until(const yaml_node& n, const std::string& path, const drawn<sim::time_us>& t);
+
+  std::string file_;
+  const std::vector<override_setting>& overrides_;
+  std::vector<found> found_;
+  std::size_t total_ = 0;
+  id_register piles_{"pile", {}, {}};
+  id_register users_{"user", {}, {}};
+  // Two users with one vehicle id would be two cars with one name in every trace and token.
+  id_register vehicles_{"vehicle", {}, {}};
+  std::optional<sim::time_us> until_us_;  // absent when missing or malformed: nothing is checked against it
+  std::string until_text_;
+};
+
+map_view::map_view(converter& c, const yaml_node& n, std::string where, keys allowed, bool null_is_empty)
+    : c_(c), node_(n), where_(std::move(where)) {
+  std::string place = where_.empty() ? "at the top level" : "in " + where_;
+  if (n.type == kind::null && null_is_empty) {
+    valid_ = true;
+    return;
+  }
+  if (n.type != kind::map) {
+    c_.error(n.pos, "expected a map " + (where_.empty() ? std::string("at the top level") : "for " + where_) +
+                        ", found " + describe(n));
+    return;
+  }
+  valid_ = true;
+  for (std::size_t i = 0; i < n.entries.size(); ++i) {
+    const yaml_entry& e = n.entries[i];
+    if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
+      c_.error(e.key_pos, "unknown key '" + e.key + "' " + place + " (expected one of: " + join(allowed) + ")");
+      continue;
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (n.entries[j].key == e.key) {
+        c_.error(e.key_pos, "repeated key '" + e.key + "' " + place + " (first at " +
+                                at_text(n.entries[j].key_pos) + ")");
+        break;
+      }
+    }
+  }
+}
+
+const yaml_entry* map_view::entry(std::string_view key) const {
+  if (!valid_) return nullptr;
+  for (const auto& e : node_.entries)
+    if (e.key == key) return &e;
+  return nullptr;
+}
+
+const yaml_node* map_view::require(std::string_view key) {
+  const yaml_node* n = get(key);
+  if (!n && valid_) {
+    std::string place = where_.empty() ? "at the top level" : "in " + where_;
+    c_.error(node_.pos, "missing required key '" + std::string(key) + "' " + place);
+  }
+  return n;
+}
+
+scenario converter::convert(const yaml_node& root) {
+  scenario s;
+  s.file = file_;
+  if (root.type == kind::null) {
+    error(root.pos, "empty scenario file (it needs at least name and until)");
+    return s;
+  }
+  map_view top(*this, root, "",
+               {"name", "description", "seed", "until", "currency", "tariff", "piles", "users", "links", "steps",
+                "faults", "expect"},
+               false);
+  if (!top.valid()) return s;
+  convert_top(top, s);
+  static const yaml_node nothing;
+  // Piles name their own tariff on top of the global one, so the global one comes first.
+  if (const auto* n = top.get("tariff")) s.tariff = convert_tariff(*n, "tariff", s.tariff);
+  convert_piles(top.get("piles") ? *top.get("piles") : nothing, s);
+  convert_users(top.get("users") ? *top.get("users") : nothing, s);
+  if (const auto* n = top.get("links")) convert_links(*n, s.links);
+  convert_steps(top.get("steps") ? *top.get("steps") : nothing, s);
+  convert_faults(top.get("faults") ? *top.get("faults") : nothing, s);
+  if (const auto* n = top.get("expect")) convert_expect(*n, s);
+  return s;
+}
+
+void converter::convert_top(map_view& m, scenario& s) {
+  if (const auto* n = m.require("name")) {
+    if (const std::string* t = text(*n, "name", "text")) {
+      if (t->empty()) error(n->pos, "name: must not be empty");
+      s.name = *t;
+    }
+  }
+  if (const auto* n = m.get("description")) {
+    if (const std::string* t = text(*n, "description", "text")) s.description = *t;
+  }
+  if (const auto* n = m.get("seed")) {
+    if (auto v = exact<std::uint64_t>(*n, "seed", "a whole number", parse_seed)) s.seed = *v;
+  }
+  if (const auto* n = m.require("until")) {
+    if (auto v = exact<sim::time_us>(*n, "until", "a duration", parse_duration_us)) {
+      if (*v <= 0) {
+        error(n->pos, "until: must be longer than 0s");
+      } else {
+        s.until_us = *v;
+        until_us_ = *v;
+        until_text_ = n->text;
+      }
+    }
+  }
+  if (const auto* n = m.get("currency")) {
+    if (const std::string* t = text(*n, "currency", "a currency code")) {
+      if (*t != "CNY") error(n->pos, "currency: '" + *t + "' is not supported (only CNY, with 2 minor digits)");
+    }
+  }
+}
+
+tariff_config converter::convert_tariff(const yaml_node& n, const std::string& path, tariff_config base) {
+  map_view m(*this, n, path,
+             {"energy_per_kwh", "service_per_kwh", "no_show_fee", "reservation_hold", "authorization_ttl"});
+  tariff_config t = base;
+  if (!m.valid()) return t;
+  if (const auto* v = m.get("energy_per_kwh")) {
+    if (auto p = exact<price_per_kwh>(*v, m.path("energy_per_kwh"), "a price", parse_kwh_price))
+      t.energy_per_kwh = *p;
+  }
+  if (const auto* v = m.get("service_per_kwh")) {
+    if (auto p = exact<price_per_kwh>(*v, m.path("service_per_kwh"), "a price", parse_kwh_price))
+      t.service_per_kwh = *p;
+  }
+  if (const auto* v = m.get("no_show_fee")) {
+    if (auto a = exact<money>(*v, m.path("no_show_fee"), "an amount", parse_amount)) t.no_show_fee = *a;
+  }
+  if (const auto* v = m.get("reservation_hold")) {
+    if (auto d = exact<sim::time_us>(*v, m.path("reservation_hold"), "a duration", parse_duration_us))
+      t.reservation_hold_us = *d;
+  }
+  if (const auto* v = m.get("authorization_ttl")) {
+    if (auto d = exact<sim::time_us>(*v, m.path("authorization_ttl"), "a duration", parse_duration_us)) {
+      // An authorization that expires as it is issued can never start anything.
+      if (*d <= 0) error(v->pos, m.path("authorization_ttl") + ": must be longer than 0s");
+      else t.authorization_ttl_us = *d;
+    }
+  }
+  return t;
+}
+
+void converter::convert_piles(const yaml_node& n, scenario& s) {
+  auto items = list(n, "piles");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string path = indexed("piles", i);
+    map_view m(*this, items[i], path, {"id", "power_kw", "bill_store", "tariff"}, false);
+    if (!m.valid()) continue;
+    pile_config p;
+    p.pos = to_source(items[i].pos);
+    if (const auto* v = m.require("id")) {
+      if (auto id_value = declare(*v, m.path("id"), piles_)) p.id = *id_value;
+    }
+    if (const auto* v = m.require("power_kw")) {
+      auto w = exact<std::int64_t>(*v, m.path("power_kw"), "a number of kW",
+                                   [](std::string_view t) { return parse_scaled_decimal(t, 3); });
+      if (w && *w == 0) error(v->pos, m.path("power_kw") + ": must be more than 0");
+      else if (w) p.power_w = *w;
+    }
+    if (const auto* v = m.get("bill_store")) {
+      auto c = exact<std::int64_t>(*v, m.path("bill_store"), "a whole number",
+                                   [](std::string_view t) { return parse_count(t, bill_store_max); });
+      if (c && *c == 0) error(v->pos, m.path("bill_store") + ": must be at least 1");
+      else if (c) p.bill_store = *c;
+    }
+    if (const auto* v = m.get("tariff")) p.tariff = convert_tariff(*v, m.path("tariff"), s.tariff);
+    s.piles.push_back(std::move(p));
+  }
+}
+
+void converter::convert_users(const yaml_node& n, scenario& s) {
+  auto items = list(n, "users");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string path = indexed("users", i);
+    map_view m(*this, items[i], path, {"id", "balance", "vehicle"}, false);
+    if (!m.valid()) continue;
+    user_config u;
+    u.pos = to_source(items[i].pos);
+    if (const auto* v = m.require("id")) {
+      if (auto id_value = declare(*v, m.path("id"), users_)) u.id = *id_value;
+    }
+    if (const auto* v = m.get("balance")) {
+      if (auto a = exact<money>(*v, m.path("balance"), "an amount", parse_amount)) u.balance = *a;
+    }
+    if (const auto* v = m.get("vehicle")) u.vehicle = convert_vehicle(*v, m.path("vehicle"));
+    s.users.push_back(std::move(u));
+  }
+}
+
+std::optional<vehicle_config> converter::convert_vehicle(const yaml_node& n, const std::string& path) {
+  map_view m(*this, n, path, {"id", "battery_kwh", "soc", "max_ac_kw"}, false);
+  if (!m.valid()) return std::nullopt;
+  vehicle_config v;
+  v.pos = to_source(n.pos);
+  if (const auto* x = m.require("id")) {
+    if (auto id_value = declare(*x, m.path("id"), vehicles_)) v.id = *id_value;
+  }
+  auto kw = [](std::string_view t) { return parse_scaled_decimal(t, 3); };
+  if (const auto* x = m.require("battery_kwh")) {
+    auto wh = exact<std::int64_t>(*x, m.path("battery_kwh"), "a number of kWh", kw);
+    if (wh && *wh == 0) error(x->pos, m.path("battery_kwh") + ": must be more than 0");
+    else if (wh) v.battery_wh = *wh;
+  }
+  if (const auto* x = m.require("soc")) {
+    if (auto ppm = exact<std::int64_t>(*x, m.path("soc"), "a number in [0, 1]", parse_fraction_ppm))
+      v.soc_ppm = *ppm;
+  }
+  if (const auto* x = m.get("max_ac_kw")) {
+    auto w = exact<std::int64_t>(*x, m.path("max_ac_kw"), "a number of kW", kw);
+    if (w && *w == 0) error(x->pos, m.path("max_ac_kw") + ": must be more than 0");
+    else if (w) v.max_ac_w = *w;
+  }
+  return v;
+}
+
+void converter::convert_links(const yaml_node& n, links_config& links) {
+  map_view m(*this, n, "links", {"ble", "wan"});
+  if (!m.valid()) return;
+  if (const auto* b = m.get("ble")) {
+    map_view ble(*this, *b, "links.ble", {"delay", "loss", "duplicate", "mtu"});
+    if (const auto* x = ble.get("delay")) {
+      if (auto d = ranged<sim::time_us>(*x, ble.path("delay"), "a duration", parse_duration_us))
+        links.ble.delay_us = *d;
+    }
+    if (const auto* x = ble.get("loss")) {
+      if (auto p = ranged<std::uint32_t>(*x, ble.path("loss"), "a probability", parse_probability_ppb))
+        links.ble.loss_ppb = *p;
+    }
+    if (const auto* x = ble.get("duplicate")) {
+      if (auto p = ranged<std::uint32_t>(*x, ble.path("duplicate"), "a probability", parse_probability_ppb))
+        links.ble.duplicate_ppb = *p;
+    }
+    if (const auto* x = ble.get("mtu")) {
+      auto v = exact<std::int64_t>(*x, ble.path("mtu"), "a whole number",
+                                   [](std::string_view t) { return parse_count(t, 1'000'000); });
+      if (v && (*v < mtu_min || *v > mtu_max))
+        error(x->pos, ble.path("mtu") + ": must be from 23 to 517 (the ATT MTUs BLE allows)");
+      else if (v) links.ble.mtu = *v;
+    }
+  }
+  if (const auto* w = m.get("wan")) {
+    map_view wan(*this, *w, "links.wan", {"delay", "loss"});
+    if (const auto* x = wan.get("delay")) {
+      if (auto d = ranged<sim::time_us>(*x, wan.path("delay"), "a duration", parse_duration_us))
+        links.wan.delay_us = *d;
+    }
+    if (const auto* x = wan.get("loss")) {
+      if (auto p = ranged<std::uint32_t>(*x, wan.path("loss"), "a probability", parse_probability_ppb))
+        links.wan.loss_ppb = *p;
+    }
+  }
+}
+
+void converter::check_within_until(const yaml_node& n, const std::string& path, const drawn<sim::time_us>& t) {
+  if (until_us_ && t.hi > *until_us_)
+    error(n.pos, path + ": '" + n.text + "' is after until (" + until_text_ + ")");
+}
+
+void converter::convert_steps(const yaml_node& n, scenario& s) {
+  auto items = list(n, "steps");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string path = indexed("steps", i);
+    map_view m(*this, items[i], path, {"at", "user", "do", "pile", "start", "duration", "amount", "keep_data"},
+               false);
+    if (!m.valid()) continue;
+    step st;
+    st.pos = to_source(items[i].pos);
+    st.index = i;
+    bool ok = true;
+    if (const auto* x = m.require("at")) {
+      auto at = ranged<sim::time_us>(*x, m.path("at"), "a duration", parse_duration_us);
+      if (at) {
+        st.at_us = *at;
+        check_within_until(*x, m.path("at"), *at);
+      }
+    }
+    const yaml_node* user_node = m.require("user");
+    if (user_node) {
+      if (auto u = ref(*user_node, m.path("user"), users_)) st.user = *u;
+    }
+    std::optional<step_action> action;
+    if (const auto* x = m.require("do")) action = one_of(*x, m.path("do"), "action", action_words);
+    if (!action) {
+      ok = false;
+    } else {
+      st.action = *action;
+      convert_step_params(m, *action, path, st);
+      if (*action == step_action::start && !st.user.empty()) {
+        auto u = std::find_if(s.users.begin(), s.users.end(), [&](const user_config& c) { return c.id == st.user; });
+        if (u != s.users.end() && !u->vehicle)
+          error(m.get("do")->pos, path + ": user '" + st.user + "' has no vehicle to charge");
+      }
+    }
+    if (ok) s.steps.push_back(std::move(st));
+  }
+}
+
+void converter::convert_step_params(const map_view& m, step_action action, const std::string& path, step& st) {
+  const action_params& ap = params_of(action);
+  auto takes = [&](std::string_view key) {
+    return std::find(ap.params.begin(), ap.params.end(), key) != ap.params.end();
+  };
+  std::string takes_text = ap.params.size() == 0 ? std::string(to_string(action)) + " takes nothing else"
+                                                 : std::string(to_string(action)) + " takes: " + join(ap.params);
+  for (const auto& e : m.node().entries) {
+    bool param = e.key == "pile" || e.key == "start" || e.key == "duration" || e.key == "amount" ||
+                 e.key == "keep_data";
+    if (param && !takes(e.key))
+      error(e.key_pos, path + ": '" + e.key + "' does not apply to '" + std::string(to_string(action)) + "' (" +
+                           takes_text + ")");
+  }
+  std::vector<std::string> needs(ap.params.begin(), ap.params.begin() + static_cast<std::ptrdiff_t>(ap.required));
+  for (const auto& key : needs) {
+    if (!m.get(key))
+      error(m.node().pos, "missing required key '" + key + "' in " + path + " (" +
+                              std::string(to_string(action)) + " needs: " + join(needs) + ")");
+  }
+  if (const auto* x = takes("pile") ? m.get("pile") : nullptr) {
+    if (auto p = ref(*x, m.path("pile"), piles_)) st.pile = *p;
+  }
+  if (const auto* x = takes("start") ? m.get("start") : nullptr) {
+    if (auto t = ranged<sim::time_us>(*x, m.path("start"), "a duration", parse_duration_us)) st.start_us = *t;
+  }
+  if (const auto* x = takes("duration") ? m.get("duration") : nullptr) {
+    auto d = ranged<sim::time_us>(*x, m.path("duration"), "a duration", parse_duration_us);
+    if (d && d->lo <= 0) error(x->pos, m.path("duration") + ": must be longer than 0s");
+    else if (d) st.duration_us = *d;
+  }
+  if (const auto* x = takes("amount") ? m.get("amount") : nullptr) {
+    if (auto a = exact<money>(*x, m.path("amount"), "an amount", parse_amount)) st.amount = *a;
+  }
+  if (const auto* x = takes("keep_data") ? m.get("keep_data") : nullptr) {
+    if (auto f = exact<bool>(*x, m.path("keep_data"), "true or false", parse_flag)) st.keep_data = *f;
+  }
+}
+
+void converter::convert_faults(const yaml_node& n, scenario& s) {
+  auto items = list(n, "faults");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string path = indexed("faults", i);
+    map_view m(*this, items[i], path, {"at", "for", "ble", "wan", "server", "pile"}, false);
+    if (!m.valid()) continue;
+    fault f;
+    f.pos = to_source(items[i].pos);
+    f.index = i;
+    if (const auto* x = m.require("at")) {
+      if (auto at = ranged<sim::time_us>(*x, m.path("at"), "a duration", parse_duration_us)) {
+        f.at_us = *at;
+        check_within_until(*x, m.path("at"), *at);
+      }
+    }
+    if (const auto* x = m.get("for")) {
+      auto d = ranged<sim::time_us>(*x, m.path("for"), "a duration", parse_duration_us);
+      // A window of no time could never touch any traffic, and every fault must apply.
+      if (d && d->lo <= 0) error(x->pos, m.path("for") + ": must be longer than 0s");
+      else if (d) f.for_us = *d;
+    }
+    if (auto k = convert_fault_kind(m, path)) {
+      f.kind = std::move(*k);
+      s.faults.push_back(std::move(f));
+    }
+  }
+}
+
+std::optional<fault_kind> converter::convert_fault_kind(const map_view& m, const std::string& path) {
+  constexpr std::array<std::string_view, 4> kinds{"ble", "wan", "server", "pile"};
+  std::vector<const yaml_entry*> given;
+  for (const auto& e : m.node().entries)
+    if (std::find(kinds.begin(), kinds.end(), e.key) != kinds.end()) given.push_back(&e);
+  if (given.empty()) {
+    error(m.node().pos, path + " has no kind (expected exactly one of: ble, wan, server, pile)");
+    return std::nullopt;
+  }
+  if (given.size() > 1) {
+    std::vector<std::string> names;
+    for (const auto* e : given) names.push_back(e->key);
+    error(given[1]->key_pos, path + " has more than one kind (" + join(names) + "): give each its own fault");
+    return std::nullopt;
+  }
+  const yaml_entry& e = *given[0];
+  std::string kpath = child(path, e.key);
+  if (e.key == "ble") {
+    if (auto b = convert_ble_fault(e.value, kpath)) return fault_kind{std::move(*b)};
+    return std::nullopt;
+  }
+  if (e.key == "wan") {
+    if (auto w = convert_wan_fault(e.value, kpath)) return fault_kind{std::move(*w)};
+    return std::nullopt;
+  }
+  if (e.key == "server") {
+    const std::string* t = text(e.value, kpath, "'down'");
+    if (!t) return std::nullopt;
+    if (*t != "down") {
+      error(e.value.pos, kpath + ": expected 'down', found '" + *t + "'");
+      return std::nullopt;
+    }
+    return fault_kind{server_fault{}};
+  }
+  if (auto p = convert_pile_fault(e.value, kpath)) return fault_kind{std::move(*p)};
+  return std::nullopt;
+}
+
+std::optional<pile_power_fault> converter::convert_pile_fault(const yaml_node& n, const std::string& path) {
+  map_view pm(*this, n, path, {"id", "power"}, false);
+  if (!pm.valid()) return std::nullopt;
+  pile_power_fault p;
+  bool ok = true;
+  if (const auto* x = pm.require("id")) {
+    auto id_value = ref(*x, pm.path("id"), piles_);
+    ok = id_value.has_value();
+    if (id_value) p.pile = *id_value;
+  } else {
+    ok = false;
+  }
+  if (const auto* x = pm.require("power")) {
+    // YAML 1.1 would read `off` as false; this loader reads words, so `off` stays the word people wrote.
+    const std::string* t = text(*x, pm.path("power"), "'off'");
+    if (t && *t != "off") error(x->pos, pm.path("power") + ": expected 'off', found '" + *t + "'");
+    ok = ok && t && *t == "off";
+  } else {
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return p;
+}
+
+std::optional<ble_fault> converter::convert_ble_fault(const yaml_node& n, const std::string& path) {
+  const std::size_t errors_before = total_;
+  map_view m(*this, n, path, {"pile", "loss", "delay", "duplicate", "mtu", "disconnect", "reorder"}, false);
+  if (!m.valid()) return std::nullopt;
+  ble_fault b;
+  bool ok = true;
+  if (const auto* x = m.require("pile")) {
+    auto p = ref(*x, m.path("pile"), piles_);
+    ok = p.has_value();
+    if (p) b.pile = *p;
+  } else {
+    ok = false;
+  }
+  if (const auto* x = m.get("loss"))
+    b.loss_ppb = ranged<std::uint32_t>(*x, m.path("loss"), "a probability", parse_probability_ppb);
+  if (const auto* x = m.get("duplicate"))
+    b.duplicate_ppb = ranged<std::uint32_t>(*x, m.path("duplicate"), "a probability", parse_probability_ppb);
+  if (const auto* x = m.get("reorder"))
+    b.reorder_ppb = ranged<std::uint32_t>(*x, m.path("reorder"), "a probability", parse_probability_ppb);
+  if (const auto* x = m.get("delay"))
+    b.delay_us = ranged<sim::time_us>(*x, m.path("delay"), "a duration", parse_duration_us);
+  if (const auto* x = m.get("mtu")) {
+    auto v = exact<std::int64_t>(*x, m.path("mtu"), "a whole number",
+                                 [](std::string_view t) { return parse_count(t, 1'000'000); });
+    if (v && (*v < mtu_min || *v > mtu_max))
+      error(x->pos, m.path("mtu") + ": must be from 23 to 517 (the ATT MTUs BLE allows)");
+    else if (v) b.mtu = *v;
+  }
+  if (const auto* x = m.get("disconnect")) {
+    if (auto f = exact<bool>(*x, m.path("disconnect"), "true or false", parse_flag)) b.disconnect = *f;
+  }
+  bool changes = b.loss_ppb || b.duplicate_ppb || b.reorder_ppb || b.delay_us || b.mtu || b.disconnect;
+  // When something was malformed or misspelled, that error says it all; `disconnect: false` alone does not.
+  if (!changes && total_ == errors_before)
+    error(n.pos, path + " changes nothing (give at least one of: loss, delay, duplicate, mtu, disconnect, reorder)");
+  if (!ok || !changes) return std::nullopt;
+  return b;
+}
+
+std::optional<wan_fault> converter::convert_wan_fault(const yaml_node& n, const std::string& path) {
+  const std::size_t errors_before = total_;
+  map_view m(*this, n, path, {"user", "down", "loss", "delay"}, false);
+  if (!m.valid()) return std::nullopt;
+  wan_fault w;
+  bool ok = true;
+  if (const auto* x = m.require("user")) {
+    auto u = ref(*x, m.path("user"), users_);
+    ok = u.has_value();
+    if (u) w.user = *u;
+  } else {
+    ok = false;
+  }
+  if (const auto* x = m.get("down")) {
+    if (auto f = exact<bool>(*x, m.path("down"), "true or false", parse_flag)) w.down = *f;
+  }
+  if (const auto* x = m.get("loss"))
+    w.loss_ppb = ranged<std::uint32_t>(*x, m.path("loss"), "a probability", parse_probability_ppb);
+  if (const auto* x = m.get("delay"))
+    w.delay_us = ranged<sim::time_us>(*x, m.path("delay"), "a duration", parse_duration_us);
+  bool changes = w.down || w.loss_ppb || w.delay_us;
+  if (!changes && total_ == errors_before)
+    error(n.pos, path + " changes nothing (give at least one of: down, loss, delay)");
+  if (!ok || !changes) return std::nullopt;
+  return w;
+}
+
+void converter::convert_expect(const yaml_node& n, scenario& s) {
+  map_view m(*this, n, "expect", {"sessions", "reservations", "balances", "refused", "result"});
+  if (!m.valid()) return;
+  expectations& e = s.expect;
+  if (const auto* x = m.get("sessions")) convert_session_expectations(*x, m.path("sessions"), e);
+  if (const auto* x = m.get("reservations")) convert_reservation_expectations(*x, m.path("reservations"), e);
+  if (const auto* x = m.get("balances")) {
+    for (const yaml_entry& b : keyed(*x, m.path("balances"))) {
+      yaml_node key_node;
+      key_node.type = kind::scalar;
+      key_node.text = b.key;
+      key_node.pos = b.key_pos;
+      auto u = ref(key_node, m.path("balances"), users_);
+      auto range = bounded<money>(b.value, m.path("balances") + "." + b.key, "an amount", parse_amount);
+      if (u && range) e.balances.push_back({to_source(b.key_pos), *u, range->value});
+    }
+  }
+  if (const auto* x = m.get("refused")) {
+    for (const yaml_entry& r : keyed(*x, m.path("refused"))) {
+      bool spelled = !r.key.empty() && std::all_of(r.key.begin(), r.key.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      });
+      if (!spelled) error(r.key_pos, "expect.refused: bad kind '" + r.key + "' (lowercase letters, digits and '_')");
+      auto range = bounded<std::int64_t>(r.value, m.path("refused") + "." + r.key, "a whole number",
+                                         [](std::string_view t) { return parse_count(t, refused_count_max); });
+      if (spelled && range) e.refused.push_back({to_source(r.key_pos), r.key, range->value});
+    }
+  }
+  if (const auto* x = m.get("result")) {
+    if (auto v = one_of(*x, m.path("result"), "result", result_words))
+      e.result = located<run_result>{*v, to_source(x->pos)};
+  }
+}
+
+void converter::convert_reservation_expectations(const yaml_node& n, const std::string& where, expectations& e) {
+  auto items = list(n, where);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    map_view r(*this, items[i], indexed(where, i), {"user", "state"}, false);
+    if (!r.valid()) continue;
+    reservation_expectation re;
+    re.pos = to_source(items[i].pos);
+    if (const auto* u = r.require("user")) {
+      if (auto id_value = ref(*u, r.path("user"), users_)) re.user = *id_value;
+    }
+    if (const auto* st = r.get("state")) {
+      if (auto v = one_of(*st, r.path("state"), "state", reservation_state_words))
+        re.state = located<reservation_state>{*v, to_source(st->pos)};
+    }
+    e.reservations.push_back(std::move(re));
+  }
+}
+
+void converter::convert_session_expectations(const yaml_node& n, const std::string& where, expectations& e) {
+  auto items = list(n, where);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    std::string path = indexed(where, i);
+    map_view m(*this, items[i], path, {"user", "state", "stop_reason", "energy_kwh", "charged", "reconciled_by"},
+               false);
+    if (!m.valid()) continue;
+    session_expectation se;
+    se.pos = to_source(items[i].pos);
+    if (const auto* x = m.require("user")) {
+      if (auto u = ref(*x, m.path("user"), users_)) se.user = *u;
+    }
+    if (const auto* x = m.get("state")) {
+      if (auto v = one_of(*x, m.path("state"), "state", session_state_words))
+        se.state = located<session_state>{*v, to_source(x->pos)};
+    }
+    if (const auto* x = m.get("stop_reason")) {
+      if (auto v = one_of(*x, m.path("stop_reason"), "stop_reason", stop_reason_words)) {
+        // The words are the pile's own (sim/token.hpp); a mismatch here is a bug, not an input error.
+        if (!parse_stop_reason(to_string(*v))) throw std::logic_error("bug: stop reason words out of date");
+        se.reason = located<stop_reason>{*v, to_source(x->pos)};
+      }
+    }
+    if (const auto* x = m.get("energy_kwh")) {
+      se.energy_wh = bounded<std::int64_t>(*x, m.path("energy_kwh"), "a number of kWh",
+                                           [](std::string_view t) { return parse_scaled_decimal(t, 3); });
+    }
+    if (const auto* x = m.get("charged")) se.charged = bounded<money>(*x, m.path("charged"), "an amount", parse_amount);
+    if (const auto* x = m.get("reconciled_by")) {
+      if (auto t = exact<sim::time_us>(*x, m.path("reconciled_by"), "a duration", parse_duration_us))
+        se.reconciled_by_us = located<sim::time_us>{*t, to_source(x->pos)};
+    }
+    e.sessions.push_back(std::move(se));
+  }
+}
+
+}  // namespace
+
+std::string to_string(const diagnostic& d) {
+  if (!d.override_text.empty()) return d.file + ": override '" + d.override_text + "': " + d.message;
+  if (d.pos.line > 0)
+    return d.file + ":" + std::to_string(d.pos.line) + ":" + std::to_string(d.pos.column) + ": " + d.message;
+  return d.file + ": " + d.message;
+}
+
+void throw_exception_from_error(const diagnostics& d, const boost::source_location&) {
+  throw std::logic_error("bug: value of a failed scenario load: " + (d.empty() ? std::string() : to_string(d[0])));
+}
+
+std::optional<override_setting> parse_override(std::string_view text) {
+  auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) return std::nullopt;
+  return override_setting{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
+load_result load_scenario_text(std::string_view text, std::string_view file_name,
+                               const std::vector<override_setting>& overrides) {
+  converter c(std::string(file_name), overrides);
+  auto doc = parse_yaml(text);
+  if (!doc) {
+    c.error(doc.error().pos, doc.error().message);
+    return c.sorted();
+  }
+  for (std::size_t i = 0; i < overrides.size(); ++i) {
+    const auto& o = overrides[i];
+    if (auto problem = apply_override(*doc, o.path, o.value, static_cast<int>(i)))
+      c.error(problem->pos, problem->message);
+  }
+  scenario s = c.convert(*doc);
+  if (c.failed()) return c.sorted();
+  return s;
+}
+
+load_result load_scenario_file(const std::string& path, const std::vector<override_setting>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return diagnostics{{path, {}, "", "cannot open the file"}};
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    text.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > file_size_max)
+      return diagnostics{{path, {}, "", "file too large (more than " + std::to_string(file_size_max) + " bytes)"}};
+  }
+  if (in.bad()) return diagnostics{{path, {}, "", "cannot read the file"}};
+  return load_scenario_text(text, path, overrides);
+}
+
+}  // namespace pilesim::scenarios

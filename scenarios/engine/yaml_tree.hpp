@@ -1,0 +1,64 @@
+// A YAML document as a plain tree in which every node keeps where it was written — line and column in the
+// file, or the override that set it — so that the loader can point people at the text to fix. Built with
+// yaml-cpp, which stays behind this header. It keeps repeated keys and every scalar's exact text for the loader
+// to judge; it never interprets a value and never knows the scenario schema.
+#pragma once
+
+#include <boost/assert/source_location.hpp>
+#include <boost/system/result.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pilesim::scenarios {
+
+struct yaml_pos {
+  int line = 0;             // 1-based; 0 when unknown
+  int column = 0;           // 1-based; 0 when unknown
+  int override_index = -1;  // >= 0: the node was set by that override (line and column: what it replaced)
+};
+
+struct yaml_entry;
+
+struct yaml_node {
+  enum class kind : std::uint8_t { null, scalar, map, seq };
+  kind type = kind::null;
+  std::string text;                 // scalar: exactly as written, quotes removed
+  std::vector<yaml_entry> entries;  // map: in file order, repeated keys kept
+  std::vector<yaml_node> items;     // seq
+  // Where the node starts; for a null map value (`key:` with nothing after it), where its key starts,
+  // because yaml-cpp places an empty value at the next token, often on another line.
+  yaml_pos pos;
+};
+
+struct yaml_entry {
+  std::string key;
+  yaml_pos key_pos;
+  yaml_node value;
+};
+
+struct yaml_problem {
+  yaml_pos pos;
+  std::string message;
+};
+
+// Only reached by calling .value() on a failed parse, which is a bug in the caller.
+[[noreturn]] void throw_exception_from_error(const yaml_problem& p, const boost::source_location& loc);
+
+// Parses a single YAML document; no document at all gives a null node at 1:1. A syntax error is reported at
+// the parser's mark. `override_index` >= 0 marks every node as set by that override (for override values).
+boost::system::result<yaml_node, yaml_problem> parse_yaml(std::string_view text, int override_index = -1);
+
+// Sets the node at `path` (`links.ble.loss`, `faults[0].for`) to `value` parsed as YAML, so that
+// `{pile: P1, loss: 0.3}` and `10m..20m` both work. Missing map keys are created on the way: whether a key
+// belongs to the schema is for the loader to say, naming the override. Lists are indexed, never grown.
+std::optional<yaml_problem> apply_override(yaml_node& root, std::string_view path, std::string_view value,
+                                           int override_index);
+
+// The text people read for a node's kind: "a map", "a list", "text '12x'", "nothing".
+std::string describe(const yaml_node& n);
+
+}  // namespace pilesim::scenarios
