@@ -1,0 +1,37 @@
+# Two commands do everything on a fresh Debian bookworm machine:
+#   make run    builds pilesim (Release) and runs the default scenario
+#   make test   builds everything and runs every test (Release suite + ASan/UBSan kernel suite)
+# Both install missing Debian packages first (tools/install-deps.sh; needs root or sudo).
+
+BUILD      ?= build/release
+ASAN_BUILD ?= build/asan
+JOBS       ?= $(shell nproc)
+CMAKE_GEN  := -G Ninja
+
+.PHONY: run test build deps bench clean
+
+deps:
+	@tools/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/tools/pilesim bench kernel
+
+$(ASAN_BUILD)/build.ninja: | deps
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPILESIM_SANITIZE=ON
+
+test: build $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target test_sim
+	cd $(ASAN_BUILD) && ctest --output-on-failure -R '^sim$$'
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	$(BUILD)/tools/pilesim bench kernel
+
+clean:
+	rm -rf build
