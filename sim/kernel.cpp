@@ -65,15 +65,17 @@ run_outcome kernel::run(run_limits limits) {
     time_us at;
     if (!sched_.pop(limits.until, at, fn)) {
       if (sched_.next_time() == time_max) out.idle = true;
-      else now_ = limits.until;
+      else if (limits.until > now_) now_ = limits.until;  // the clock never goes back, even for an earlier until
       break;
     }
     now_ = at;
-    if (++events_ > limits.events_max) {
+    // Counted only once allowed, so that `events` is the number of events that ran.
+    if (events_ >= limits.events_max) {
       fail("event bound of " + std::to_string(limits.events_max) + " reached at t=" + std::to_string(now_) +
            "us (seed " + std::to_string(seed_) + ")");
       break;
     }
+    ++events_;
     fn();
     fn.reset();
   }
