@@ -245,4 +245,13 @@ result<std::string> peek_pile_id(std::span<const std::uint8_t> sealed) {
   return id;
 }
 
+result<std::uint64_t> peek_session_id(std::span<const std::uint8_t> sealed) {
+  if (sealed.size() < mac_len + 3) return errc::truncated;
+  byte_reader r(sealed.first(sealed.size() - mac_len));
+  read_pile_id(r);
+  const std::uint64_t id = r.u64();  // every kind of token puts its session id right after the header
+  if (!r.ok()) return r.error();
+  return id;
+}
+
 }  // namespace pilesim

@@ -90,5 +90,8 @@ result<start_ack> open_start_ack(std::span<const std::uint8_t> sealed, const key
 
 // Reads the pile id of a sealed token without trusting it, so a receiver can pick the key to check the MAC with.
 result<std::string> peek_pile_id(std::span<const std::uint8_t> sealed);
+// Reads the session id of a sealed token without trusting it, so a relaying phone can name the session a bill
+// belongs to in the upload's path. The server still opens the token and refuses a path that disagrees.
+result<std::uint64_t> peek_session_id(std::span<const std::uint8_t> sealed);
 
 }  // namespace pilesim

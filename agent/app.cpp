@@ -1,0 +1,270 @@
+#include "agent/app.hpp"
+
+#include "server/api/api.hpp"
+#include "sim/token.hpp"
+
+#include <cstring>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+namespace pilesim::agent {
+namespace {
+
+// "conflict (409)": the server's machine word when it gave one, and the status.
+std::string refusal_of(const http::response& r) {
+  std::string word = "http";
+  if (auto e = api::parse_error_body(r.body); e && !e->error.empty()) word = e->error;
+  return word + " (" + std::to_string(r.status) + ")";
+}
+
+void mark_reservation_report(context& cx, std::uint64_t id, std::string_view state) {
+  for (reservation_attempt& a : cx.reservations)
+    if (a.id == id) a.state = state;
+}
+
+}  // namespace
+
+app::app(context& cx, sim::link& wan)
+    : cx_(cx),
+      commands_(cx.k, commands_max),
+      http_reply_(cx.k, 4),
+      pile_reply_(cx.k, 4),
+      http_(cx, wan),
+      ble_(cx),
+      uploader_(cx, http_, [this] { worker_.receipts_ready(); }),
+      worker_(cx, ble_, [this] { uploader_.poke(); }) {}
+
+void app::start() {
+  http_.start();
+  worker_.start();
+  uploader_.start();
+  cx_.k.spawn(cx_.actor, run());
+}
+
+void app::command(agent_command c) {
+  ++cx_.counters.commands;
+  if (!commands_.push(std::move(c))) {
+    ++cx_.counters.commands_dropped;
+    cx_.trace("drop", {{"why", "commands full"}});
+  }
+}
+
+sim::asio::awaitable<void> app::run() {
+  for (;;) {
+    auto c = co_await commands_.receive();
+    if (!c) continue;
+    // One command at a time, to its end: a user taps the next button after the app answered the last one.
+    if (auto* r = std::get_if<reserve_command>(&*c)) co_await reserve(std::move(*r));
+    else if (std::holds_alternative<cancel_command>(*c)) co_await cancel();
+    else if (auto* s = std::get_if<start_command>(&*c)) co_await start_session(std::move(*s));
+    else if (std::holds_alternative<stop_command>(*c)) co_await stop_session();
+    else if (auto* a = std::get_if<arrive_command>(&*c)) co_await arrive(std::move(*a));
+    else if (std::holds_alternative<leave_command>(*c)) leave();
+    // app_restart never reaches an app: the agent replaces the whole app instead.
+  }
+}
+
+sim::asio::awaitable<result<http::response>> app::http_call(http::request req) {
+  co_return co_await http_client::call(http_, http_reply_, std::move(req));
+}
+
+sim::asio::awaitable<result<protocol::message>> app::pile_connect(std::string pile) {
+  worker_.submit_connect(std::move(pile), pile_reply_);
+  auto a = co_await pile_reply_.receive();
+  if (!a) co_return a.error();
+  co_return std::move(a->r);
+}
+
+sim::asio::awaitable<result<protocol::message>> app::pile_request(std::string pile, protocol::message m) {
+  worker_.submit_request(std::move(pile), std::move(m), pile_reply_);
+  auto a = co_await pile_reply_.receive();
+  if (!a) co_return a.error();
+  co_return std::move(a->r);
+}
+
+sim::asio::awaitable<void> app::reserve(reserve_command c) {
+  const std::size_t index = cx_.reservations.size();
+  cx_.reservations.push_back({0, c.pile, c.start_us, 0, 0, "unknown"});
+  cx_.trace("reserve", {{"pile", c.pile}, {"start_us", c.start_us}});
+  http::request req{"POST", "/v1/reservations", "", cx_.new_idempotency_key(),
+                    api::to_json(api::reservation_request{c.pile, c.start_us, c.duration_us})};
+  auto res = co_await http_call(std::move(req));
+  reservation_attempt& a = cx_.reservations[index];
+  if (!res) co_return;  // unknown: the server may hold it; it expires on its own if so
+  a.http_status = res->status;
+  if (res->status != 201) {
+    a.state = "refused";
+    cx_.trace("reserve_refused", {{"pile", c.pile}, {"why", refusal_of(*res)}});
+    co_return;
+  }
+  auto r = api::parse_reservation(res->body);
+  if (!r) {
+    cx_.trace("http_unreadable", {{"target", "/v1/reservations"}});
+    co_return;
+  }
+  a.id = r->id;
+  a.end_us = r->end_us;
+  a.state = "open";
+  cx_.disk.remember(reservation_record{r->id, r->pile, r->start_us, r->end_us, "open"});
+}
+
+sim::asio::awaitable<void> app::cancel() {
+  reservation_record* open = cx_.disk.latest_open_reservation();
+  if (open == nullptr) {
+    cx_.trace("cancel_ignored", {{"why", "no open reservation"}});
+    co_return;
+  }
+  const std::uint64_t id = open->id;
+  http::request req{"DELETE", "/v1/reservations/" + std::to_string(id), "", cx_.new_idempotency_key(), ""};
+  auto res = co_await http_call(std::move(req));
+  if (!res) co_return;
+  reservation_record* r = cx_.disk.latest_open_reservation();
+  if (r == nullptr || r->id != id) co_return;
+  if (res->status == 200) {
+    r->state = "cancelled";
+    mark_reservation_report(cx_, id, "cancelled");
+  } else if (res->status == 409 || res->status == 404 || res->status == 403) {
+    // Not open any more (used, expired): nothing to cancel, and asking again would change nothing.
+    r->state = "closed";
+    cx_.trace("cancel_refused", {{"reservation", id}, {"why", refusal_of(*res)}});
+  }
+}
+
+sim::asio::awaitable<void> app::start_session(start_command c) {
+  cx_.near_pile = c.pile;
+  const std::size_t index = cx_.starts.size();
+  cx_.starts.push_back({c.pile, c.amount, cx_.k.now(), 0, 0, "", ""});
+  cx_.trace("start", {{"pile", c.pile}, {"amount", format_money(c.amount)}});
+
+  // At the pile first: no money is frozen for a pile the phone cannot reach. A hello that went unanswered on
+  // a connection that holds (errc::timeout) is a lossy link, not an absent pile: the start goes on.
+  auto hello = co_await pile_connect(c.pile);
+  if (!hello && hello.error() != errc::timeout) {
+    cx_.starts[index].refused = "pile: unreachable";
+    co_return;
+  }
+  auto started = co_await ask_server(index, c);
+  if (!started) co_return;
+  co_await relay_start(index, c.pile, started->session, std::move(started->authorization));
+}
+
+sim::asio::awaitable<std::optional<api::session_started>> app::ask_server(std::size_t index, start_command c) {
+  api::session_request body{c.pile, 0, cx_.cfg.vehicle, c.amount};
+  if (const reservation_record* r = cx_.disk.reservation_now(c.pile, cx_.k.now())) body.reservation = r->id;
+  http::request req{"POST", "/v1/sessions", "", cx_.new_idempotency_key(), api::to_json(body)};
+  auto res = co_await http_call(std::move(req));
+  start_attempt& a = cx_.starts[index];
+  if (!res) {
+    a.refused = "server: no answer";
+    co_return std::nullopt;
+  }
+  a.http_status = res->status;
+  if (res->status != 201) {
+    a.refused = "server: " + refusal_of(*res);
+    cx_.trace("start_refused", {{"pile", c.pile}, {"why", a.refused}});
+    co_return std::nullopt;
+  }
+  auto started = api::parse_session_started(res->body);
+  if (!started || started->stop_secret.size() != key32{}.size()) {
+    a.refused = "server: unreadable answer";
+    co_return std::nullopt;
+  }
+  accept_session(index, c.pile, body.reservation, *started);
+  co_return std::move(*started);
+}
+
+void app::accept_session(std::size_t index, const std::string& pile, std::uint64_t reservation,
+                         const api::session_started& started) {
+  cx_.starts[index].session = started.session;
+  if (reservation != 0) {
+    if (reservation_record* r = cx_.disk.reservation_now(pile, cx_.k.now()); r && r->id == reservation)
+      r->state = "used";
+    mark_reservation_report(cx_, reservation, "used");
+  }
+  session_record rec{started.session, pile, {}, "authorized"};
+  std::memcpy(rec.stop_secret.data(), started.stop_secret.data(), rec.stop_secret.size());
+  cx_.disk.remember(std::move(rec));
+}
+
+sim::asio::awaitable<void> app::relay_start(std::size_t index, std::string pile, std::uint64_t session,
+                                            bytes authorization) {
+  for (int attempt = 1; attempt <= cx_.cfg.start_tries; ++attempt) {
+    protocol::message start = protocol::start_request{authorization};  // named: see pile_worker.cpp
+    auto r = co_await pile_request(pile, std::move(start));
+    const auto* reply = r ? std::get_if<protocol::start_reply>(&*r) : nullptr;
+    if (reply == nullptr) continue;  // no answer, or a pile without power answering hello_reply
+    on_start_reply(index, pile, session, *reply);
+    co_return;
+  }
+  // The pile may have started and only its answers were lost: the session stays "authorized" (so a stop still
+  // tries it) and its bill, if any, will reconcile it; otherwise the server releases the hold at expiry.
+  cx_.starts[index].refused = "pile: no answer";
+  cx_.trace("start_unanswered", {{"pile", pile}, {"session", session}});
+}
+
+void app::on_start_reply(std::size_t index, const std::string& pile, std::uint64_t session,
+                         const protocol::start_reply& reply) {
+  start_attempt& a = cx_.starts[index];
+  a.pile_status = std::string(protocol::to_string(reply.result));
+  session_record* s = cx_.disk.session(session);
+  if (reply.result != protocol::status::ok) {
+    a.refused = "pile: " + a.pile_status;
+    if (s) s->state = "refused";
+    cx_.trace("start_refused", {{"pile", pile}, {"why", a.refused}});
+    return;
+  }
+  if (s && s->state == "authorized") s->state = "started";
+  upload u;
+  u.kind = upload_kind::started;
+  u.session = session;
+  u.pile = pile;
+  u.sealed = reply.ack;
+  u.idempotency_key = cx_.new_idempotency_key();
+  u.next_try_us = cx_.k.now();
+  if (cx_.disk.box.add(std::move(u)) == add_result::full) {
+    // The bill proves the start as well; only the early release of an unstarted hold waits for the ack.
+    ++cx_.counters.outbox_full;
+    cx_.trace("outbox_full", {{"session", session}});
+  }
+  uploader_.poke();
+  cx_.trace("started", {{"pile", pile}, {"session", session}});
+}
+
+sim::asio::awaitable<void> app::stop_session() {
+  session_record* s = cx_.disk.running_session();
+  if (s == nullptr) {
+    cx_.trace("stop_ignored", {{"why", "no running session"}});
+    co_return;
+  }
+  const std::uint64_t session = s->id;
+  const std::string pile = s->pile;
+  const key32 secret = s->stop_secret;
+  s->state = "stopping";
+  cx_.trace("stop", {{"pile", pile}, {"session", session}});
+  for (int attempt = 1; attempt <= cx_.cfg.start_tries; ++attempt) {
+    protocol::message stop = protocol::stop_request{session, secret};
+    auto r = co_await pile_request(pile, std::move(stop));
+    const auto* reply = r ? std::get_if<protocol::stop_reply>(&*r) : nullptr;
+    if (reply == nullptr) continue;
+    cx_.trace("stopped", {{"session", session}, {"status", protocol::to_string(reply->result)}});
+    // ok: stopped now or earlier; no_session: it ended on its own and a newer one runs. Either way, done.
+    if (reply->result == protocol::status::ok || reply->result == protocol::status::no_session)
+      if (session_record* rec = cx_.disk.session(session)) rec->state = "ended";
+    co_return;
+  }
+  cx_.trace("stop_unanswered", {{"session", session}});
+}
+
+sim::asio::awaitable<void> app::arrive(arrive_command c) {
+  cx_.near_pile = c.pile;
+  auto hello = co_await pile_connect(c.pile);
+  if (!hello) cx_.trace("arrive_unreachable", {{"pile", c.pile}});
+}
+
+void app::leave() {
+  cx_.near_pile.clear();
+  worker_.submit_disconnect();
+}
+
+}  // namespace pilesim::agent

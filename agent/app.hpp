@@ -1,0 +1,73 @@
+// One running instance of the phone app — a process: the main coroutine playing the user's commands in order
+// (reserve, cancel, start, stop, arrive, leave), the HTTP client, the pile worker and the uploader, with all
+// their in-memory state. Killing the app destroys this object and every coroutine in it; only the context
+// (storage, reports, fresh-name counters) survives. It never reaches past the pile's protocol or the server's API.
+#pragma once
+
+#include "agent/ble_client.hpp"
+#include "agent/commands.hpp"
+#include "agent/context.hpp"
+#include "agent/http_client.hpp"
+#include "agent/pile_worker.hpp"
+#include "agent/uploader.hpp"
+#include "sim/link.hpp"
+#include "server/api/api.hpp"
+#include "sim/mailbox.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+
+namespace pilesim::agent {
+
+class app {
+ public:
+  static constexpr std::size_t commands_max = 64;
+
+  app(context& cx, sim::link& wan);
+  app(const app&) = delete;
+  app& operator=(const app&) = delete;
+
+  // Spawns the app's coroutines.
+  void start();
+  // Queues a user command (app_restart is the agent's business, not the app's).
+  void command(agent_command c);
+  // Inputs from the phone's radios.
+  void on_wan_frame(bytes frame) { http_.on_frame(std::move(frame)); }
+  void on_ble_event(sim::ble_link* link, sim::link_event e) { ble_.on_link_event(link, std::move(e)); }
+  // The process is about to die: the phone's OS closes the app's BLE connection.
+  void kill() { ble_.disconnect("app killed"); }
+
+ private:
+  sim::asio::awaitable<void> run();
+  sim::asio::awaitable<void> reserve(reserve_command c);
+  sim::asio::awaitable<void> cancel();
+  // start: at the pile, then the server's authorization, then the pile's word that it started.
+  sim::asio::awaitable<void> start_session(start_command c);
+  sim::asio::awaitable<std::optional<api::session_started>> ask_server(std::size_t index, start_command c);
+  void accept_session(std::size_t index, const std::string& pile, std::uint64_t reservation,
+                      const api::session_started& started);
+  sim::asio::awaitable<void> relay_start(std::size_t index, std::string pile, std::uint64_t session,
+                                         bytes authorization);
+  void on_start_reply(std::size_t index, const std::string& pile, std::uint64_t session,
+                      const protocol::start_reply& reply);
+  sim::asio::awaitable<void> stop_session();
+  sim::asio::awaitable<void> arrive(arrive_command c);
+  void leave();
+
+  sim::asio::awaitable<result<http::response>> http_call(http::request req);
+  sim::asio::awaitable<result<protocol::message>> pile_connect(std::string pile);
+  sim::asio::awaitable<result<protocol::message>> pile_request(std::string pile, protocol::message m);
+
+  context& cx_;
+  sim::mailbox<agent_command> commands_;
+  http_client::reply_box http_reply_;
+  pile_worker::reply_box pile_reply_;
+  http_client http_;
+  ble_client ble_;
+  uploader uploader_;
+  pile_worker worker_;
+};
+
+}  // namespace pilesim::agent

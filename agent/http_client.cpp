@@ -1,0 +1,107 @@
+#include "agent/http_client.hpp"
+
+#include <optional>
+#include <string>
+
+namespace pilesim::agent {
+namespace {
+
+constexpr std::size_t conn_id_len = 8;  // the server's framing: [connection id u64 LE][HTTP bytes]
+
+}  // namespace
+
+http_client::http_client(context& cx, sim::link& wan)
+    : cx_(cx), wan_(wan), jobs_(cx.k, queue_max), answers_(cx.k, answers_max) {}
+
+void http_client::start() { cx_.k.spawn(cx_.actor + "/http", serve()); }
+
+void http_client::on_frame(bytes frame) {
+  if (!answers_.push(std::move(frame))) cx_.trace("drop", {{"why", "http answers full"}});
+}
+
+void http_client::submit(http::request req, reply_box& reply) {
+  if (!jobs_.push(job{std::move(req), &reply})) {
+    cx_.trace("drop", {{"why", "http queue full"}});
+    (void)reply.push(http_answer{result<http::response>(errc::mailbox_full)});
+  }
+}
+
+sim::asio::awaitable<result<http::response>> http_client::call(http_client& http, reply_box& reply,
+                                                                http::request req) {
+  http.submit(std::move(req), reply);
+  auto a = co_await reply.receive();
+  if (!a) co_return a.error();
+  co_return std::move(a->r);
+}
+
+sim::asio::awaitable<void> http_client::serve() {
+  for (;;) {
+    auto j = co_await jobs_.receive();
+    if (!j) continue;
+    auto answer = co_await perform(std::move(j->req));
+    (void)j->reply->push(http_answer{std::move(answer)});
+  }
+}
+
+sim::asio::awaitable<void> http_client::pause_until(sim::time_us until) {
+  for (;;) {
+    auto a = co_await answers_.receive_until(until);
+    if (!a) co_return;
+    ++cx_.counters.http_stale;
+  }
+}
+
+sim::asio::awaitable<result<http::response>> http_client::perform(http::request req) {
+  ++cx_.counters.http_requests;
+  req.authorization = "Bearer " + cx_.cfg.token;
+  const std::string wire = http::encode(req);
+  const http_options& o = cx_.cfg.http;
+  std::optional<http::response> server_error;  // the last 5xx, returned if no attempt does better
+  for (int attempt = 1; attempt <= o.attempts_max; ++attempt) {
+    if (attempt > 1) {
+      ++cx_.counters.http_retries;
+      co_await pause_until(cx_.k.now() + cx_.backoff(attempt - 1, o.backoff_initial_us, o.backoff_max_us));
+    }
+    current_connection_ = cx_.new_connection_id();
+    bytes frame;
+    frame.reserve(conn_id_len + wire.size());
+    byte_writer(frame).u64(current_connection_);
+    frame.insert(frame.end(), wire.begin(), wire.end());
+    ++cx_.counters.http_attempts;
+    // A WAN send fails only on a cut connection, which the WAN link never has: a lost frame is a timeout below.
+    (void)wan_.send(0, std::move(frame));
+
+    const sim::time_us deadline = cx_.k.now() + o.attempt_timeout_us;
+    for (;;) {
+      auto a = co_await answers_.receive_until(deadline);
+      if (!a) break;
+      byte_reader r(*a);
+      if (r.u64() != current_connection_ || !r.ok()) {
+        ++cx_.counters.http_stale;
+        continue;
+      }
+      std::string_view text(reinterpret_cast<const char*>(a->data()) + conn_id_len, a->size() - conn_id_len);
+      auto resp = http::decode_response(text);
+      if (!resp) {
+        cx_.trace("http_bad", {{"target", req.target}, {"why", resp.error().message()}});
+        break;  // garbage on this connection: try a new one
+      }
+      if (resp->status >= 500) {
+        // The server rolled the request back; the same key on a new attempt is safe.
+        server_error = std::move(*resp);
+        break;
+      }
+      current_connection_ = 0;
+      cx_.trace("http", {{"method", req.method}, {"target", req.target}, {"status", resp->status},
+                         {"attempts", attempt}});
+      co_return std::move(*resp);
+    }
+  }
+  current_connection_ = 0;
+  ++cx_.counters.http_gave_up;
+  cx_.trace("http_gave_up", {{"method", req.method}, {"target", req.target}, {"attempts", o.attempts_max}});
+  if (server_error) co_return std::move(*server_error);
+  co_return errc::timeout;
+}
+
+}  // namespace pilesim::agent

@@ -1,0 +1,66 @@
+// The app's HTTP client over its WAN link (the phone is side 0). One request on the wire at a time: callers queue
+// logical requests and one coroutine serves them in order. Each attempt is a new connection, framed as
+// [connection id u64 LE][HTTP/1.1 bytes]; an answer on any other connection is stale and ignored. Attempts are
+// bounded and spaced by jittered exponential backoff, all with the same Idempotency-Key, so the server acts once.
+#pragma once
+
+#include "agent/context.hpp"
+#include "server/api/http.hpp"
+#include "sim/link.hpp"
+#include "sim/mailbox.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+namespace pilesim::agent {
+
+// A mailbox of result<T> cannot be given an error (the error converts to both halves of result<result<T>>),
+// so answers travel wrapped in a type that nothing else converts to.
+struct http_answer {
+  explicit http_answer(result<http::response> answer) : r(std::move(answer)) {}
+  template <class T>
+  http_answer(T) = delete;
+  result<http::response> r;
+};
+
+class http_client {
+ public:
+  using reply_box = sim::mailbox<http_answer>;
+  static constexpr std::size_t queue_max = 16;
+  static constexpr std::size_t answers_max = 64;
+
+  http_client(context& cx, sim::link& wan);
+  http_client(const http_client&) = delete;
+  http_client& operator=(const http_client&) = delete;
+
+  // Spawns the coroutine that serves the queue ("agent/<user>/http").
+  void start();
+  // A frame for the phone's side of the WAN link.
+  void on_frame(bytes frame);
+
+  // Queues one logical request; the server's answer, or errc::timeout once every attempt went unanswered, is
+  // pushed into `reply`, which must belong to the same app instance. The bearer token is added here; a mutating
+  // request must carry its Idempotency-Key already (it belongs to the caller's logical request).
+  void submit(http::request req, reply_box& reply);
+
+  // submit, then wait for the answer: for a caller that owns `reply` and has nothing else in flight on it.
+  static sim::asio::awaitable<result<http::response>> call(http_client& http, reply_box& reply, http::request req);
+
+ private:
+  struct job {
+    http::request req;
+    reply_box* reply = nullptr;
+  };
+
+  sim::asio::awaitable<void> serve();
+  sim::asio::awaitable<result<http::response>> perform(http::request req);
+  // Waits until `until`, throwing away any answer that comes meanwhile (they are all stale by then).
+  sim::asio::awaitable<void> pause_until(sim::time_us until);
+
+  context& cx_;
+  sim::link& wan_;
+  sim::mailbox<job> jobs_;
+  sim::mailbox<bytes> answers_;
+  std::uint64_t current_connection_ = 0;  // 0: no attempt waiting for an answer
+};
+
+}  // namespace pilesim::agent

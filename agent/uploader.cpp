@@ -1,0 +1,91 @@
+#include "agent/uploader.hpp"
+
+#include "server/api/api.hpp"
+
+#include <string>
+
+namespace pilesim::agent {
+
+uploader::uploader(context& cx, http_client& http, std::function<void()> receipts_ready)
+    : cx_(cx), http_(http), receipts_ready_(std::move(receipts_ready)), wake_(cx.k, 4), reply_(cx.k, 4) {}
+
+void uploader::start() { cx_.k.spawn(cx_.actor + "/upload", run()); }
+
+void uploader::poke() {
+  // One pending wake-up is enough: the loop looks at the whole outbox each time it wakes.
+  if (wake_.size() == 0) (void)wake_.push(true);
+}
+
+sim::asio::awaitable<void> uploader::run() {
+  for (;;) {
+    const upload* u = cx_.disk.box.next_due(cx_.k.now());
+    if (u == nullptr) {
+      (void)co_await wake_.receive_until(cx_.disk.box.next_try().value_or(sim::time_max));
+      continue;
+    }
+    co_await upload_one(u->id);
+  }
+}
+
+void uploader::postpone(upload& u, std::string_view why) {
+  ++u.failures;
+  const outbox_options& o = cx_.cfg.outbox;
+  u.next_try_us = cx_.k.now() + cx_.backoff(u.failures, o.retry_initial_us, o.retry_max_us);
+  cx_.trace("upload_postponed", {{"session", u.session}, {"why", why}, {"next_try_us", u.next_try_us}});
+}
+
+sim::asio::awaitable<void> uploader::upload_one(std::uint64_t id) {
+  const upload* u = cx_.disk.box.find(id);
+  const bool is_bill = u->kind == upload_kind::bill;
+  const std::uint64_t session = u->session;
+  const std::string pile = u->pile;
+  http::request req;
+  req.method = "POST";
+  req.target = "/v1/sessions/" + std::to_string(session) + (is_bill ? "/bill" : "/started");
+  req.idempotency_key = u->idempotency_key;
+  req.body = is_bill ? api::to_json(api::bill_upload{u->sealed}) : api::to_json(api::started_upload{u->sealed});
+
+  auto r = co_await http_client::call(http_, reply_, std::move(req));
+  upload* item = cx_.disk.box.find(id);
+  if (item == nullptr) co_return;  // cannot happen while only this coroutine removes items; stay safe anyway
+  if (!r) {
+    postpone(*item, "no answer");
+    co_return;
+  }
+  if (r->status >= 500) {
+    postpone(*item, "server error");
+    co_return;
+  }
+  if (r->status != 200) {
+    // The server has judged this token and will judge it the same way again.
+    ++cx_.counters.uploads_refused;
+    cx_.trace("upload_refused", {{"session", session}, {"status", r->status}, {"bill", is_bill ? 1 : 0}});
+    cx_.disk.box.remove(id);
+    co_return;
+  }
+  if (!is_bill) {
+    ++cx_.counters.acks_uploaded;
+    cx_.disk.box.remove(id);
+    co_return;
+  }
+  auto rec = api::parse_reconciled(r->body);
+  if (!rec || rec->receipt.empty()) {
+    ++cx_.counters.uploads_refused;
+    cx_.trace("upload_refused", {{"session", session}, {"status", r->status}, {"why", "unreadable answer"}});
+    cx_.disk.box.remove(id);
+    co_return;
+  }
+  const add_result added = cx_.disk.box.add_receipt(pending_receipt{pile, session, std::move(rec->receipt)});
+  if (added == add_result::full) {
+    // Keep the bill: uploading it again later is answered with the same receipt.
+    ++cx_.counters.outbox_full;
+    postpone(*item, "receipts full");
+    co_return;
+  }
+  ++cx_.counters.bills_uploaded;
+  cx_.trace("bill_uploaded", {{"pile", pile}, {"session", session}, {"charged", format_money(rec->charged)}});
+  cx_.disk.box.remove(id);
+  receipts_ready_();
+}
+
+}  // namespace pilesim::agent

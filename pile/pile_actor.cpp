@@ -1,0 +1,227 @@
+#include "pile/pile_actor.hpp"
+
+#include <type_traits>
+#include <utility>
+
+namespace pilesim::pile {
+namespace {
+
+// The status a reply carries, for tracing refusals; ok for replies that carry none.
+protocol::status status_of(const protocol::message& m) {
+  return std::visit(
+      [](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, protocol::start_reply> || std::is_same_v<T, protocol::stop_reply> ||
+                      std::is_same_v<T, protocol::receipt_reply>)
+          return x.result;
+        else
+          return protocol::status::ok;
+      },
+      m);
+}
+
+}  // namespace
+
+pile_actor::pile_actor(sim::kernel& k, firmware_config cfg)
+    : k_(k), fw_(std::move(cfg)), actor_("pile/" + fw_.config().pile_id), inbox_(k, inbox_capacity) {
+  last_state_ = fw_.state();
+}
+
+void pile_actor::trace(std::string_view kind, std::initializer_list<sim::field> fields) {
+  k_.trace().event(k_.now(), actor_, kind, fields);
+}
+
+void pile_actor::attach(sim::ble_link& link) {
+  const std::size_t index = links_.size();
+  link_state& ls = links_.emplace_back();
+  ls.link = &link;
+  ls.connected = link.connected();
+  link.attach(sim::ble_link::pile, [this, index](sim::link_event&& e) {
+    if (!inbox_.push(inbound{index, std::move(e)})) {
+      ++stats_.inbox_drops;
+      trace("drop", {{"why", "inbox full"}, {"link", links_[index].link->name()}});
+    }
+  });
+}
+
+void pile_actor::start() { k_.spawn(actor_, run(*this)); }
+
+void pile_actor::poke() {
+  // A full inbox already guarantees the actor wakes and re-reads the deadline, so a lost poke is harmless.
+  (void)inbox_.push(inbound{wake, {}});
+}
+
+sim::asio::awaitable<void> pile_actor::run(pile_actor& self) {
+  for (;;) {
+    const sim::time_us deadline = self.fw_.powered() ? self.fw_.next_deadline().value_or(sim::time_max) : sim::time_max;
+    auto in = co_await self.inbox_.receive_until(deadline);
+    if (!in) {
+      if (in.error() != errc::timeout) continue;
+      self.fw_.on_deadline(self.k_.now());
+    } else if (in->link != wake) {
+      self.on_link_event(in->link, in->event);
+    }
+    self.after_input();
+  }
+}
+
+void pile_actor::on_link_event(std::size_t index, sim::link_event& e) {
+  link_state& ls = links_[index];
+  switch (e.what) {
+    case sim::link_event::kind::connected:
+    case sim::link_event::kind::disconnected:
+      // A new connection starts with nothing cached: a seq seen on an older connection means nothing now.
+      ls.connected = e.what == sim::link_event::kind::connected;
+      ls.reassembly.reset();
+      ls.last_seq.reset();
+      ls.last_reply.clear();
+      return;
+    case sim::link_event::kind::frame:
+      if (!fw_.powered()) return;  // no power, no radio: whatever was still in flight lands on nothing
+      on_packet(ls, e.data);
+      return;
+  }
+}
+
+void pile_actor::on_packet(link_state& ls, const bytes& packet) {
+  std::optional<bytes> whole = ls.reassembly.push(packet);
+  if (!whole) return;
+  auto f = protocol::decode(*whole);
+  if (!f) {
+    // Without a trustworthy seq there is nothing to answer; the phone's timeout retries the request.
+    ++stats_.malformed;
+    trace("rx_bad", {{"why", f.error().message()}});
+    return;
+  }
+  if (ls.last_seq && *ls.last_seq == f->seq && !ls.last_reply.empty()) {
+    ++stats_.repeats;
+    trace("rx_repeat", {{"msg", protocol::name_of(f->body)}, {"seq", unsigned{f->seq}}});
+    send_frame(ls, ls.last_reply);
+    return;
+  }
+  answer(ls, f->seq, f->body);
+}
+
+void pile_actor::answer(link_state& ls, std::uint16_t seq, const protocol::message& request) {
+  ++stats_.requests;
+  trace("rx", {{"msg", protocol::name_of(request)}, {"seq", unsigned{seq}}});
+  protocol::message reply = fw_.handle(request, k_.now());
+  if (const protocol::status s = status_of(reply); s != protocol::status::ok)
+    trace("refuse", {{"msg", protocol::name_of(request)}, {"status", protocol::to_string(s)}});
+  const std::string_view reply_name = protocol::name_of(reply);  // a literal: still valid after the move
+  ls.last_seq = seq;
+  ls.last_reply = protocol::encode(protocol::frame{seq, std::move(reply)});
+  trace("tx", {{"msg", reply_name}, {"seq", unsigned{seq}}});
+  send_frame(ls, ls.last_reply);
+}
+
+void pile_actor::send_frame(link_state& ls, const bytes& wire) {
+  for (bytes& p : protocol::fragment(wire, ls.link->mtu())) {
+    // A send fails only without a connection; the disconnect event that follows resets the link's state.
+    if (!ls.link->send(sim::ble_link::pile, std::move(p))) return;
+  }
+}
+
+void pile_actor::after_input() {
+  for (const protocol::session_ended& n : fw_.take_notifications()) {
+    const bytes wire = protocol::encode(protocol::frame{++notification_seq_, n});
+    trace("notify", {{"session", n.session_id}, {"reason", to_string(n.reason)}});
+    for (link_state& ls : links_) {
+      if (!ls.connected || !ls.link->connected()) continue;
+      ++stats_.notifications;
+      send_frame(ls, wire);
+    }
+  }
+  if (const protocol::pile_state s = fw_.state(); s != last_state_) {
+    trace("state", {{"from", protocol::to_string(last_state_)}, {"to", protocol::to_string(s)}});
+    last_state_ = s;
+  }
+  observe_sessions();
+}
+
+void pile_actor::observe_sessions() {
+  const firmware_counters& c = fw_.counters();
+  if (c.sessions_started != seen_starts_) {
+    seen_starts_ = c.sessions_started;
+    // At most one session starts per input, and it is the last one the NV store accepted.
+    if (const session_record* r = fw_.nv().last_session(); r != nullptr) {
+      metered_session* m = nullptr;
+      for (metered_session& x : metered_)
+        if (x.session_id == r->session_id) m = &x;
+      if (m == nullptr) {
+        m = &metered_.emplace_back();
+        m->session_id = r->session_id;
+        m->cap_wh = r->cap_wh;
+      }
+      ++m->starts;
+    }
+  }
+  if (fw_.nv().bill_counter() != seen_bill_counter_) {
+    for (const stored_bill& b : fw_.nv().bills()) {
+      if (b.fields.counter <= seen_bill_counter_) continue;
+      for (metered_session& x : metered_)
+        if (x.session_id == b.fields.session_id) {
+          x.energy_wh = b.fields.energy_wh();
+          x.ended = true;
+        }
+    }
+    seen_bill_counter_ = fw_.nv().bill_counter();
+  }
+}
+
+std::vector<metered_session> pile_actor::metered() const {
+  std::vector<metered_session> out = metered_;
+  if (const session_record* r = fw_.nv().active_session(); r != nullptr)
+    for (metered_session& m : out)
+      if (m.session_id == r->session_id && !m.ended) m.energy_wh = fw_.meter_wh(k_.now()) - r->meter_start_wh;
+  return out;
+}
+
+void pile_actor::plug(vehicle v) {
+  trace("plug", {{"vehicle", v.id}});
+  fw_.plug(std::move(v), k_.now());
+  after_input();
+  poke();  // charging may have begun: the actor must wait for its new deadline
+}
+
+std::optional<vehicle> pile_actor::unplug() {
+  std::optional<vehicle> v = fw_.unplug(k_.now());
+  if (v) trace("unplug", {{"vehicle", v->id}});
+  after_input();
+  poke();
+  return v;
+}
+
+void pile_actor::power_off() {
+  if (!fw_.powered()) return;
+  fw_.power_off(k_.now());
+  trace("power_off");
+  inbox_.clear();  // RAM: queued packets are gone with the power
+  for (link_state& ls : links_) {
+    ls.reassembly.reset();
+    ls.last_seq.reset();
+    ls.last_reply.clear();
+    sim::link_model m = ls.link->model();
+    ls.down_before_power_off = m.down;
+    m.down = true;
+    ls.link->set_model(m);
+  }
+  after_input();
+  poke();
+}
+
+void pile_actor::power_on() {
+  if (fw_.powered()) return;
+  // Only `down` is restored: the rest of the model may have been changed by a fault meanwhile.
+  for (link_state& ls : links_) {
+    sim::link_model m = ls.link->model();
+    m.down = ls.down_before_power_off;
+    ls.link->set_model(m);
+  }
+  fw_.power_on(k_.now());
+  trace("power_on");
+  after_input();
+  poke();
+}
+
+}  // namespace pilesim::pile

@@ -1,0 +1,106 @@
+// The pile as an actor on the kernel: it moves BLE packets between the phones' links and the pure firmware,
+// wakes at the firmware's deadlines so caps and full batteries stop at their exact instant, and carries out
+// the world's physical acts (cable, power). It adds no policy of its own: every decision is the firmware's.
+// A repeated request on one connection is answered from a cached reply, so the firmware acts on it once.
+#pragma once
+
+#include "pile/firmware.hpp"
+#include "pile/protocol/fragment.hpp"
+#include "pile/protocol/messages.hpp"
+#include "sim/ble_link.hpp"
+#include "sim/kernel.hpp"
+#include "sim/mailbox.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pilesim::pile {
+
+// One session as this pile's meter saw it, kept for invariant checks (an observer's record, not the bounded NV
+// store): the energy is final once the session has ended, and "so far" while it is still open.
+struct metered_session {
+  std::uint64_t session_id = 0;
+  std::int64_t energy_wh = 0;
+  std::int64_t cap_wh = -1;      // energy_cap_wh(frozen, rate); -1: no money cap
+  std::uint64_t starts = 0;      // how often the firmware acted on a start for it (1 unless a bug)
+  bool ended = false;
+};
+
+struct pile_actor_stats {
+  std::uint64_t requests = 0;       // whole request frames handed to the firmware
+  std::uint64_t repeats = 0;        // requests answered from the per-connection cache
+  std::uint64_t malformed = 0;      // frames that did not decode
+  std::uint64_t notifications = 0;  // session_ended frames sent (one per connected phone)
+  std::uint64_t inbox_drops = 0;
+};
+
+class pile_actor {
+ public:
+  static constexpr std::size_t inbox_capacity = 256;
+
+  pile_actor(sim::kernel& k, firmware_config cfg);
+  pile_actor(const pile_actor&) = delete;
+  pile_actor& operator=(const pile_actor&) = delete;
+
+  // A phone's link to this pile; the pile is side sim::ble_link::pile. The link must outlive the run.
+  void attach(sim::ble_link& link);
+  // Spawns the actor "pile/<id>".
+  void start();
+
+  // Physical acts, called by the world from its events (never from inside an actor).
+  void plug(vehicle v);
+  std::optional<vehicle> unplug();
+  // Power loss: the firmware loses RAM and every link to this pile goes dead, so connected phones are dropped by
+  // the supervision timeout. power_on() brings the links back as they were.
+  void power_off();
+  void power_on();
+
+  firmware& fw() { return fw_; }
+  const firmware& fw() const { return fw_; }
+  const std::string& id() const { return fw_.config().pile_id; }
+  const pile_actor_stats& stats() const { return stats_; }
+  // Every session this pile accepted, in the order it accepted them.
+  std::vector<metered_session> metered() const;
+
+ private:
+  struct link_state {
+    sim::ble_link* link = nullptr;
+    protocol::reassembler reassembly{protocol::frame_len_max};
+    std::optional<std::uint16_t> last_seq;  // of the last request answered on this connection
+    bytes last_reply;                       // its encoded reply, sent again for a repeat
+    bool connected = false;
+    bool down_before_power_off = false;
+  };
+  struct inbound {
+    std::size_t link = wake;
+    sim::link_event event;
+  };
+  static constexpr std::size_t wake = SIZE_MAX;  // not a link: re-read the deadline
+
+  static sim::asio::awaitable<void> run(pile_actor& self);
+  void on_link_event(std::size_t index, sim::link_event& e);
+  void on_packet(link_state& ls, const bytes& packet);
+  void answer(link_state& ls, std::uint16_t seq, const protocol::message& request);
+  void send_frame(link_state& ls, const bytes& wire);
+  // Everything that must follow any input: notifications out, state changes traced, the meter observed.
+  void after_input();
+  void observe_sessions();
+  void poke();
+  void trace(std::string_view kind, std::initializer_list<sim::field> fields = {});
+
+  sim::kernel& k_;
+  firmware fw_;
+  std::string actor_;
+  std::vector<link_state> links_;
+  sim::mailbox<inbound> inbox_;
+  std::uint16_t notification_seq_ = 0;
+  protocol::pile_state last_state_ = protocol::pile_state::idle;
+  std::uint64_t seen_starts_ = 0;
+  std::uint64_t seen_bill_counter_ = 0;
+  std::vector<metered_session> metered_;
+  pile_actor_stats stats_;
+};
+
+}  // namespace pilesim::pile
