@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh Debian bookworm machine:
-#   make run    builds pilesim (Release) and runs the default scenario
+#   make run    builds pilesim (Release) and runs the default scenario (scenarios/happy_path.yaml)
 #   make test   builds everything and runs every test (Release suite + ASan/UBSan kernel suite)
 # Both install missing Debian packages first (tools/install-deps.sh; needs root or sudo).
 
@@ -20,7 +20,7 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/tools/pilesim bench kernel
+	$(BUILD)/tools/pilesim run scenarios/happy_path.yaml
 
 $(ASAN_BUILD)/build.ninja: | deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPILESIM_SANITIZE=ON
@@ -32,6 +32,7 @@ test: build $(ASAN_BUILD)/build.ninja
 
 bench: build
 	$(BUILD)/tools/pilesim bench kernel
+	$(BUILD)/tools/pilesim bench sessions
 
 clean:
 	rm -rf build

@@ -2,6 +2,8 @@
 // calls one function, and maps its outcome to an exit code (0 held, 1 failed, 2 bad input).
 #include "scenarios/engine/loader.hpp"
 #include "tools/bench_kernel.hpp"
+#include "tools/bench_sessions.hpp"
+#include "tools/run_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -34,6 +36,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("pilesim ") + PILESIM_VERSION);
   app.require_subcommand(1);
 
+  pilesim::tools::run_command_options ropt;
+  auto* run = app.add_subcommand("run", "Run scenario files (or every *.yaml in a folder) and check them");
+  run->add_option("paths", ropt.paths, "Scenario files or folders")->required();
+  run->add_option("--seed", ropt.seed, "Seed (overrides the file's)");
+  run->add_flag("--json", ropt.json, "Print the report as JSON on stdout");
+  run->add_flag("--quiet", ropt.quiet, "Print only failing runs");
+  run->add_option("--trace", ropt.trace_path, "Write every event as JSON lines to this file");
+  run->add_option("--db", ropt.db_path, "Keep the server's SQLite database in this file (WAL)");
+
   std::vector<std::string> check_paths;
   auto* check = app.add_subcommand("check", "Validate scenario files without running them");
   check->add_option("files", check_paths, "Scenario files")->required()->check(CLI::ExistingFile);
@@ -45,6 +56,12 @@ int main(int argc, char** argv) {
   bench_kernel->add_option("--exchanges", kopt.exchanges_per_actor, "Request/reply exchanges per actor");
   bench_kernel->add_option("--seed", kopt.seed, "Seed");
 
+  pilesim::tools::bench_sessions_options sopt;
+  auto* bench_sessions = bench->add_subcommand("sessions", "Complete sessions/s through server, agent and pile");
+  bench_sessions->add_option("--sessions", sopt.sessions, "Sessions to run");
+  bench_sessions->add_option("--piles", sopt.piles, "Piles (one user each)");
+  bench_sessions->add_option("--seed", sopt.seed, "Seed");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -52,7 +69,9 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : exit_bad_input;
   }
 
+  if (*run) return pilesim::tools::run_command(ropt);
   if (*check) return check_files(check_paths);
   if (*bench_kernel) return pilesim::tools::bench_kernel(kopt, std::cout);
+  if (*bench_sessions) return pilesim::tools::bench_sessions(sopt, std::cout);
   return 0;
 }

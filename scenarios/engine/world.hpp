@@ -1,0 +1,32 @@
+// Builds one simulated world from a scenario — kernel, server over SQLite, piles, phones, BLE and WAN links —
+// plays its steps and faults in virtual time, and returns what happened as plain data. Everything random is
+// drawn from the run's seed, so the same scenario and seed give the same outcome and trace hash.
+// It reads no clock and touches no network; the caller times the run if it wants a wall figure.
+#pragma once
+
+#include "scenarios/engine/outcome.hpp"
+#include "scenarios/engine/scenario.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+
+namespace pilesim::scenarios {
+
+struct run_options {
+  std::optional<std::uint64_t> seed;   // overrides the file's seed
+  std::ostream* trace_out = nullptr;   // JSON lines of every event when set
+  std::string db_path = ":memory:";    // a file path keeps the server's SQLite database (WAL) for inspection
+};
+
+// Thrown for input the scenario file could not catch (an unusable --db path): the command line maps it to
+// exit code 2. Never thrown for anything that happens inside the simulation.
+struct world_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+run_outcome_report run_scenario(const scenario& s, const run_options& o);
+
+}  // namespace pilesim::scenarios

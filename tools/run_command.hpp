@@ -1,0 +1,27 @@
+// `pilesim run FILE_OR_DIR...`: loads each scenario, runs it, prints the summary (or JSON), and maps the
+// outcomes to one exit code: 0 all held, 1 an expectation or invariant failed, 2 bad input.
+// The wall clock is read here, around a run, and nowhere inside one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pilesim::tools {
+
+struct run_command_options {
+  std::vector<std::string> paths;        // files, or folders whose *.yaml files run in name order
+  std::optional<std::uint64_t> seed;
+  bool json = false;
+  bool quiet = false;
+  std::string trace_path;                // JSON lines; with several files, the last run's trace
+  std::string db_path = ":memory:";
+};
+
+int run_command(const run_command_options& o);
+
+// Files named by `paths`: a folder contributes its *.yaml files in name order; errors go to stderr.
+std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths, bool& bad);
+
+}  // namespace pilesim::tools
