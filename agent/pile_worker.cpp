@@ -95,6 +95,7 @@ sim::asio::awaitable<result<protocol::message>> pile_worker::open(std::string pi
   pile_active_ = false;
   housekeeping_after_us_ = 0;
   housekeeping_failures_ = 0;
+  poll_gap_us_ = 0;
   protocol::message hello = hello_from(cx_.cfg.user);
   auto h = co_await ble_.request(std::move(hello));
   // Unanswered while still connected: housekeeping says hello again after a pause.
@@ -128,7 +129,7 @@ sim::asio::awaitable<result<protocol::message>> pile_worker::perform(job j) {
         if (const auto* s = r ? std::get_if<protocol::start_reply>(&*r) : nullptr;
             s != nullptr && s->result == protocol::status::ok) {
           pile_active_ = true;  // a session of ours now runs there: poll for its end
-          next_poll_us_ = cx_.k.now() + cx_.cfg.ble.poll_interval_us;
+          schedule_poll(false);
         }
         if (r || r.error() != errc::disconnected) co_return r;
       }
@@ -143,6 +144,7 @@ sim::asio::awaitable<result<protocol::message>> pile_worker::perform(job j) {
 }
 
 void pile_worker::exchange_failed() {
+  poll_gap_us_ = 0;  // the link loses frames: a notification may be lost too, so poll at the base rate again
   ++housekeeping_failures_;
   housekeeping_after_us_ = cx_.k.now() + cx_.backoff(housekeeping_failures_, cx_.cfg.ble.housekeeping_retry_us,
                                                      cx_.cfg.ble.poll_interval_us);
@@ -156,7 +158,20 @@ void pile_worker::on_hello(const protocol::message& reply) {
   bills_due_ = hr->pending_bills > 0;
   pile_active_ = hr->state == protocol::pile_state::authorized || hr->state == protocol::pile_state::charging ||
                  hr->state == protocol::pile_state::finishing;
-  next_poll_us_ = cx_.k.now() + cx_.cfg.ble.poll_interval_us;
+  schedule_poll(true);
+}
+
+void pile_worker::schedule_poll(bool link_clean) {
+  // A quiet, clean link rarely loses the one notification that matters, so the gap widens while polls go
+  // through at the first try; it stays bounded, and the first retry or failure narrows it again.
+  const ble_options& o = cx_.cfg.ble;
+  if (!link_clean || cx_.counters.ble_retries != retries_seen_ || poll_gap_us_ == 0) {
+    poll_gap_us_ = o.poll_interval_us;
+  } else {
+    poll_gap_us_ = std::min(poll_gap_us_ * 2, std::max(o.poll_interval_us, o.poll_interval_max_us));
+  }
+  retries_seen_ = cx_.counters.ble_retries;
+  next_poll_us_ = cx_.k.now() + poll_gap_us_;
 }
 
 sim::asio::awaitable<bool> pile_worker::housekeeping() {

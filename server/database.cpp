@@ -168,7 +168,9 @@ void transaction::commit() {
 }
 
 transaction::~transaction() {
-  if (done_ || !db_.in_transaction()) return;
+  if (done_) return;
+  ++db_.rollbacks_;  // counted even when SQLite already rolled back on its own after an error
+  if (!db_.in_transaction()) return;
   try {
     db_.run("ROLLBACK");
   } catch (const database_error&) {

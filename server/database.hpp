@@ -95,13 +95,18 @@ class database {
   // Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const;
   bool in_transaction() const;
+  // How many transactions ended without their commit (rolled back, explicitly or by SQLite). A cache of rows
+  // read inside a transaction must be dropped when this moves: those rows may never have been committed.
+  std::uint64_t rollbacks() const { return rollbacks_; }
 
  private:
+  friend class transaction;
   struct state;
   explicit database(std::unique_ptr<state> s);
   cursor borrow(std::string_view sql);
 
   std::unique_ptr<state> s_;
+  std::uint64_t rollbacks_ = 0;
 };
 
 // One unit of work: BEGIN IMMEDIATE now, ROLLBACK when it leaves scope without commit().

@@ -9,18 +9,9 @@ namespace {
 constexpr std::int64_t external_account = 1;
 constexpr std::int64_t revenue_account = 2;
 
-enum class side { external, wallet, hold, revenue };
+using side = ledger::side;
 
-struct wallet_accounts {
-  std::int64_t available = 0;
-  std::int64_t held = 0;
-};
-
-wallet_accounts accounts_of(database& db, std::string_view user) {
-  auto c = db.query("SELECT available, held FROM wallets WHERE user_id = ?1", user);
-  if (!c.step()) throw database_error("ledger: no wallet for user '" + std::string(user) + "'");
-  return {c.int64(0), c.int64(1)};
-}
+using wallet_accounts = ledger::wallet_accounts;
 
 std::int64_t account_of(side s, const wallet_accounts& w) {
   switch (s) {
@@ -39,12 +30,8 @@ std::optional<std::int64_t> ref_or_null(std::uint64_t id) {
 
 // One entry; the trigger in schema.sql posts both legs to the account balances in the same statement.
 // (Resolving the accounts inside an INSERT ... SELECT was measured slower than this separate lookup.)
-void move(database& db, std::string_view kind, std::string_view user, side from, side to, money amount,
+void move(database& db, std::string_view kind, const wallet_accounts& w, side from, side to, money amount,
           std::int64_t at_us, transfer_ref ref) {
-  if (amount.minor == 0) return;
-  // Outside a transaction a crash between two movements of one request would leave half a settlement.
-  if (!db.in_transaction()) throw database_error("ledger: movement outside a transaction");
-  const wallet_accounts w = accounts_of(db, user);
   db.run(
       "INSERT INTO ledger_entries (kind, from_account, to_account, amount_minor, session_id, reservation_id, at_us) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -52,13 +39,24 @@ void move(database& db, std::string_view kind, std::string_view user, side from,
       at_us);
 }
 
-money balance_of(database& db, std::string_view sql, std::string_view user) {
-  auto c = db.query(sql, user);
+}  // namespace
+
+const ledger::wallet_accounts& ledger::accounts_of(std::string_view user) {
+  if (wallets_rollbacks_ != db_.rollbacks()) {
+    wallets_.clear();
+    wallets_rollbacks_ = db_.rollbacks();
+  }
+  if (auto it = wallets_.find(user); it != wallets_.end()) return it->second;
+  auto c = db_.query("SELECT available, held FROM wallets WHERE user_id = ?1", user);
   if (!c.step()) throw database_error("ledger: no wallet for user '" + std::string(user) + "'");
-  return c.amount(0);
+  return wallets_.emplace(std::string(user), wallet_accounts{c.int64(0), c.int64(1)}).first->second;
 }
 
-}  // namespace
+money ledger::balance_of_account(std::int64_t account) {
+  auto c = db_.query("SELECT balance_minor FROM accounts WHERE id = ?1", account);
+  if (!c.step()) throw database_error("ledger: no account " + std::to_string(account));
+  return c.amount(0);
+}
 
 result<void> ledger::open_wallet(std::string_view user) {
   {
@@ -73,38 +71,37 @@ result<void> ledger::open_wallet(std::string_view user) {
   return {};
 }
 
+void ledger::movement(std::string_view kind, std::string_view user, side from, side to, money amount,
+                      std::int64_t at_us, transfer_ref ref) {
+  if (amount.minor == 0) return;
+  // Outside a transaction a crash between two movements of one request would leave half a settlement.
+  if (!db_.in_transaction()) throw database_error("ledger: movement outside a transaction");
+  move(db_, kind, accounts_of(user), from, to, amount, at_us, ref);
+}
+
 void ledger::deposit(std::string_view user, money amount, std::int64_t at_us) {
-  move(db_, "deposit", user, side::external, side::wallet, amount, at_us, {});
+  movement("deposit", user, side::external, side::wallet, amount, at_us, {});
 }
 
 void ledger::hold(std::string_view user, money amount, std::int64_t at_us, transfer_ref ref) {
-  move(db_, "hold", user, side::wallet, side::hold, amount, at_us, ref);
+  movement("hold", user, side::wallet, side::hold, amount, at_us, ref);
 }
 
 void ledger::release(std::string_view user, money amount, std::int64_t at_us, transfer_ref ref) {
-  move(db_, "release", user, side::hold, side::wallet, amount, at_us, ref);
+  movement("release", user, side::hold, side::wallet, amount, at_us, ref);
 }
 
 void ledger::capture(std::string_view user, money amount, std::int64_t at_us, transfer_ref ref) {
-  move(db_, "capture", user, side::hold, side::revenue, amount, at_us, ref);
+  movement("capture", user, side::hold, side::revenue, amount, at_us, ref);
 }
 
 void ledger::charge_fee(std::string_view user, money amount, std::int64_t at_us, transfer_ref ref) {
-  move(db_, "fee", user, side::wallet, side::revenue, amount, at_us, ref);
+  movement("fee", user, side::wallet, side::revenue, amount, at_us, ref);
 }
 
-money ledger::available(std::string_view user) {
-  return balance_of(db_,
-                    "SELECT a.balance_minor FROM wallets w JOIN accounts a ON a.id = w.available "
-                    "WHERE w.user_id = ?1",
-                    user);
-}
+money ledger::available(std::string_view user) { return balance_of_account(accounts_of(user).available); }
 
-money ledger::held(std::string_view user) {
-  return balance_of(db_,
-                    "SELECT a.balance_minor FROM wallets w JOIN accounts a ON a.id = w.held WHERE w.user_id = ?1",
-                    user);
-}
+money ledger::held(std::string_view user) { return balance_of_account(accounts_of(user).held); }
 
 ledger_totals ledger::totals() {
   auto c = db_.query(

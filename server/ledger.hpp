@@ -8,6 +8,8 @@
 #include "sim/money.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,8 +53,28 @@ class ledger {
   // every user available + held = deposits - captured - fees. Returns one line per violation; empty when sound.
   std::vector<std::string> audit();
 
+  // A user's two account ids.
+  struct wallet_accounts {
+    std::int64_t available = 0;
+    std::int64_t held = 0;
+  };
+  // The four places money can be, as seen from one user's books.
+  enum class side : std::uint8_t { external, wallet, hold, revenue };
+
  private:
+  // The wallet's account ids, read once per user: a wallet row never changes once committed. Throws
+  // database_error when the user has no wallet.
+  const wallet_accounts& accounts_of(std::string_view user);
+  money balance_of_account(std::int64_t account);
+  // One entry between two sides (see ledger.cpp) of the user's books; a no-op for a zero amount.
+  void movement(std::string_view kind, std::string_view user, side from, side to, money amount, std::int64_t at_us,
+                transfer_ref ref);
+
   database& db_;
+  // Only a cache of committed rows: dropped whenever a transaction rolls back (see database::rollbacks), and
+  // lost with the service in a crash. Looked up by user, never iterated.
+  std::map<std::string, wallet_accounts, std::less<>> wallets_;
+  std::uint64_t wallets_rollbacks_ = 0;
 };
 
 }  // namespace pilesim::server

@@ -51,11 +51,12 @@ sim::asio::awaitable<void> server_actor::run(server_actor& self) {
   for (;;) {
     sim::time_us deadline = sim::time_max;
     if (self.service_) {
-      if (auto d = self.service_->next_deadline()) deadline = *d;
+      if (auto d = self.service_->deadline_bound()) deadline = *d;
     }
     auto in = co_await self.inbox_.receive_until(deadline);
     if (!in) {
-      if (in.error() == errc::timeout && self.service_) {
+      // A bound reached with nothing due (the work it announced went away) just waits again.
+      if (in.error() == errc::timeout && self.service_ && self.service_->due(self.k_.now())) {
         self.service_->run_due(self.k_.now());
         self.k_.trace().event(self.k_.now(), "server", "timed_work");
       }

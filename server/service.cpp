@@ -118,6 +118,8 @@ service::service(database& db, service_config config) : db_(db), books_(db), con
   next_deadline();
 }
 
+service::~service() = default;
+
 result<void> service::add_user(std::string_view id, std::string_view token, money balance, std::int64_t now_us) {
   if (id.empty() || token.empty() || balance.minor < 0) return errc::bad_value;
   transaction tx(db_);
@@ -152,12 +154,9 @@ result<void> service::add_pile(const pile_config& pile) {
 
 http::response service::handle(const http::request& req, std::int64_t now_us) {
   try {
-    if (due_bound_ && *due_bound_ <= now_us) run_due(now_us);
+    if (due(now_us)) run_due(now_us);
     std::string user;
-    if (const std::string_view token = bearer_token(req.authorization); !token.empty()) {
-      auto c = db_.query("SELECT id FROM users WHERE token = ?1", token);
-      if (c.step()) user = c.text(0);
-    }
+    if (const std::string_view token = bearer_token(req.authorization); !token.empty()) user = user_for(token);
     if (user.empty()) {
       transaction tx(db_);
       count_refusal(db_, "unauthorized");
@@ -169,6 +168,19 @@ http::response service::handle(const http::request& req, std::int64_t now_us) {
     // The transaction guard has rolled back whatever the request wrote; nothing of it is stored or answered twice.
     return refuse(500, "internal", e.what());
   }
+}
+
+std::string service::user_for(std::string_view token) {
+  if (users_rollbacks_ != db_.rollbacks()) {
+    users_by_token_.clear();
+    users_rollbacks_ = db_.rollbacks();
+  }
+  if (auto it = users_by_token_.find(token); it != users_by_token_.end()) return it->second;
+  auto c = db_.query("SELECT id FROM users WHERE token = ?1", token);
+  if (!c.step()) return {};  // unknown tokens are not remembered: the user may be added later
+  std::string user(c.text(0));
+  users_by_token_.emplace(std::string(token), user);
+  return user;
 }
 
 http::response service::handle_authenticated(const http::request& req, std::string_view user, std::int64_t now_us) {
@@ -207,6 +219,13 @@ std::optional<std::int64_t> service::next_deadline() {
     due_exact_ = true;
   }
   return due_bound_;
+}
+
+bool service::due(std::int64_t now_us) {
+  if (!due_bound_ || *due_bound_ > now_us) return false;
+  // The bound was reached: it may be stale (the session started, the reservation was used), so ask the database.
+  const auto exact = next_deadline();
+  return exact && *exact <= now_us;
 }
 
 void service::run_due(std::int64_t now_us) {

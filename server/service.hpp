@@ -14,6 +14,8 @@
 #include "sim/token.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,6 +51,8 @@ class service {
  public:
   // Applies the schema (idempotent) and picks up whatever work the database already holds.
   service(database& db, service_config config);
+  // Out of line: inlined into callers, the caches' destructors tripped g++ 12's -Wmaybe-uninitialized.
+  ~service();
 
   // Provisioning, outside the HTTP API. errc::bad_value for an invalid or already existing user or pile.
   result<void> add_user(std::string_view id, std::string_view token, money balance, std::int64_t now_us = 0);
@@ -60,6 +64,11 @@ class service {
 
   // The earliest instant at which run_due() has work: a reservation to expire or an unstarted hold to release.
   std::optional<std::int64_t> next_deadline();
+  // A cheap lower bound on next_deadline() (never later), for a caller that only needs to know when to look
+  // again: it skips the queries that make the deadline exact after every mutating request. Pair it with due().
+  std::optional<std::int64_t> deadline_bound() const { return due_bound_; }
+  // Whether run_due() has work at `now_us`; makes the deadline exact only when its bound has been reached.
+  bool due(std::int64_t now_us);
   // Expires unused reservations whose window has ended (charging the no-show fee) and releases the holds of
   // sessions never confirmed started, at expires_at + clock_skew_margin. One transaction.
   void run_due(std::int64_t now_us);
@@ -75,6 +84,8 @@ class service {
   const service_config& config() const { return config_; }
 
  private:
+  // The user whose bearer token this is, or empty.
+  std::string user_for(std::string_view token);
   http::response handle_authenticated(const http::request& req, std::string_view user, std::int64_t now_us);
 
   database& db_;
@@ -85,6 +96,14 @@ class service {
   // caches of what the database says: losing them in a crash loses nothing.
   std::optional<std::int64_t> due_bound_;
   bool due_exact_ = false;
+  // Bearer token -> user id, for tokens already found in the users table (a user row never changes once
+  // committed). Dropped whenever a transaction rolls back, lost in a crash; looked up, never iterated.
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, text_hash, std::equal_to<>> users_by_token_;
+  std::uint64_t users_rollbacks_ = 0;
 };
 
 }  // namespace pilesim::server

@@ -31,7 +31,25 @@ bool scheduler::cancel(event_handle h) {
   s.fn.reset();
   --live_;
   // The heap entry stays until it reaches the top; the slot is freed then, so its number is not reused early.
+  // Receive-with-timeout cancels a timer per message, mostly far-off ones, so dead entries would outnumber live
+  // ones many times over and deepen every push and pop: past that point, sweep them all out at once.
+  if (heap_.size() >= compact_min && heap_.size() - live_ > live_) compact();
   return true;
+}
+
+void scheduler::compact() {
+  // (time, seq) keys are unique, so the rebuilt heap pops in exactly the same order as the old one would have.
+  std::size_t kept = 0;
+  for (const entry& e : heap_) {
+    if (slots_[e.slot].live) {
+      heap_[kept++] = e;
+      continue;
+    }
+    ++slots_[e.slot].generation;
+    free_.push_back(e.slot);
+  }
+  heap_.resize(kept);
+  std::make_heap(heap_.begin(), heap_.end(), later);
 }
 
 void scheduler::drop_dead_top() {

@@ -42,10 +42,15 @@ class scheduler {
     std::uint32_t generation = 0;
     bool live = false;
   };
-  static bool later(const entry& a, const entry& b) {
-    return a.at != b.at ? a.at > b.at : a.seq > b.seq;
-  }
+  // A function object rather than a function: the heap algorithms inline it instead of calling it through a
+  // pointer at every comparison (measured: the call alone was ~3 % of a session's time).
+  struct later_t {
+    bool operator()(const entry& a, const entry& b) const { return a.at != b.at ? a.at > b.at : a.seq > b.seq; }
+  };
+  static constexpr later_t later{};
   void drop_dead_top();
+  void compact();  // drops every cancelled entry from the heap
+  static constexpr std::size_t compact_min = 64;  // below this, cancelled entries are cheaper left in place
 
   std::vector<entry> heap_;
   std::vector<slot_state> slots_;

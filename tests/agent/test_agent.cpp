@@ -74,7 +74,7 @@ struct world {
     piles[id] = std::make_unique<pile::pile_actor>(k, fc);
   }
 
-  agent::agent& add_user(const std::string& id, money balance) {
+  agent::agent& add_user(const std::string& id, money balance, agent::ble_options ble = {}) {
     REQUIRE(svc.add_user(id, "tok-" + id, balance));
     user& u = users[id];
     u.wan = std::make_unique<sim::link>(k, "wan/" + id, setup.wan);
@@ -91,6 +91,7 @@ struct world {
     cfg.user = id;
     cfg.token = "tok-" + id;
     cfg.vehicle = {"V-" + id, 60'000, 7000};
+    cfg.ble = ble;
     user* self = &u;
     u.phone = std::make_unique<agent::agent>(k, cfg, *u.wan, [self](std::string_view pile) -> sim::ble_link* {
       auto it = self->ble.find(pile);
@@ -316,6 +317,43 @@ TEST_SUITE("agent/agent") {
     CHECK(*s->reconciled_at_us >= 40 * sim::minute);
     CHECK(*s->reconciled_at_us <= 42 * sim::minute);
     CHECK(p1.fw().pending_bills() == 0);
+  }
+
+  TEST_CASE("widened polls still find a lost session_ended, and poll less on a clean link") {
+    // The same loss as above; polls widen to 4 min while the link is clean, and narrow again once it fails.
+    auto run_once = [](agent::ble_options ble) {
+      world w;
+      w.add_pile("P1");
+      agent::agent& bob = w.add_user("bob", money{10000}, ble);
+      pile::pile_actor& p1 = *w.piles.at("P1");
+      w.start();
+      w.near(1 * sim::minute, "bob", "P1", true);
+      w.k.at(1 * sim::minute, [&p1] { p1.plug(car("V-bob", 6'000'000)); });
+      w.at(1 * sim::minute, "bob", agent::start_command{"P1", money{500}});
+      sim::ble_link& link = *w.users.at("bob").ble.at("P1");
+      w.k.at(20 * sim::minute, [&link] {
+        sim::link_model m = link.model();
+        m.loss_ppb = sim::ppb_one - 1;
+        link.set_model(m);
+      });
+      w.k.at(40 * sim::minute, [&link, &w] { link.set_model(w.setup.ble); });
+      auto run = w.k.run({.until = 1 * sim::hour});
+      REQUIRE_MESSAGE(!run.failed, run.failure);
+      CHECK(link.stats().disconnects == 0);
+      auto s = w.session(bob.starts().at(0).session);
+      REQUIRE(s);
+      CHECK(s->state == "reconciled");
+      CHECK(s->stop_reason == "cap");
+      CHECK(*s->reconciled_at_us >= 40 * sim::minute);
+      CHECK(*s->reconciled_at_us <= 42 * sim::minute);
+      CHECK(p1.fw().pending_bills() == 0);
+      return bob.counters().ble_requests;
+    };
+    agent::ble_options widened;
+    widened.poll_interval_max_us = 4 * sim::minute;
+    const std::uint64_t base_requests = run_once({});
+    const std::uint64_t widened_requests = run_once(widened);
+    CHECK(widened_requests < base_requests);
   }
 
   TEST_CASE("lossy, duplicating links: retries reconcile the session once, with exact money") {

@@ -132,6 +132,32 @@ TEST_SUITE("sim/scheduler") {
     CHECK(s.pending() == 1);
   }
 
+  TEST_CASE("cancelling most of many events keeps the rest in order, ties included, and their handles valid") {
+    // Enough cancellations to make the queue sweep its cancelled entries out in bulk.
+    scheduler s;
+    std::vector<event_handle> handles;
+    std::vector<int> order;
+    for (int i = 0; i < 1000; ++i) {
+      const time_us at = 1000 - i / 2;  // pairs of equal times, scheduled latest first
+      handles.push_back(s.schedule(at, [&order, i] { order.push_back(i); }));
+    }
+    for (int i = 0; i < 1000; ++i)
+      if (i % 10 != 0 && i % 10 != 1) CHECK(s.cancel(handles[i]));
+    CHECK(s.pending() == 200);
+    for (int i = 0; i < 1000; ++i)
+      if (i % 10 != 0 && i % 10 != 1) CHECK_FALSE(s.cancel(handles[i]));  // stale after the sweep too
+    CHECK(s.cancel(handles[990]));  // a surviving event can still be cancelled by its handle
+    std::vector<int> expected;
+    for (int i = 980; i >= 0; i -= 10) {
+      expected.push_back(i);  // i and i + 1 share a time: insertion order breaks the tie
+      expected.push_back(i + 1);
+    }
+    expected.insert(expected.begin(), 991);
+    drain(s);
+    CHECK(order == expected);
+    CHECK(s.pending() == 0);
+  }
+
   TEST_CASE("pop takes only events due at or before until") {
     scheduler s;
     s.schedule(10, [] {});
