@@ -1,5 +1,7 @@
 #include "pile/protocol/fragment.hpp"
 
+#include <algorithm>
+
 #include <cassert>
 
 namespace pilesim::protocol {
@@ -46,6 +48,13 @@ std::optional<bytes> reassembler::push(std::span<const std::uint8_t> packet) {
   const std::uint8_t flags = packet[0];
   const std::uint8_t index = flags & index_mask;
   const auto data = packet.subspan(1);
+  // A link that duplicates packets repeats the fragment just taken: an exact repeat of it, while the frame is
+  // still partial, carries nothing new and is skipped instead of costing the whole frame. Only a partial
+  // frame's previous fragment counts, so a retried whole frame (same bytes, new attempt) is never swallowed.
+  if (active_ && packet.size() == previous_.size() && std::equal(packet.begin(), packet.end(), previous_.begin())) {
+    ++repeats_;
+    return std::nullopt;
+  }
   if (flags & flag_first) {
     if (active_) ++discarded_;  // a new frame began before the last one ended: the old one is lost
     reset();
@@ -57,7 +66,10 @@ std::optional<bytes> reassembler::push(std::span<const std::uint8_t> packet) {
   if (partial_.size() + data.size() > frame_len_max_) return drop();
   partial_.insert(partial_.end(), data.begin(), data.end());
   next_index_ = static_cast<std::uint8_t>((next_index_ + 1) & index_mask);
-  if (!(flags & flag_last)) return std::nullopt;
+  if (!(flags & flag_last)) {
+    previous_.assign(packet.begin(), packet.end());
+    return std::nullopt;
+  }
   std::optional<bytes> whole(std::move(partial_));
   reset();
   return whole;
@@ -65,6 +77,7 @@ std::optional<bytes> reassembler::push(std::span<const std::uint8_t> packet) {
 
 void reassembler::reset() {
   partial_.clear();
+  previous_.clear();
   active_ = false;
   next_index_ = 0;
 }

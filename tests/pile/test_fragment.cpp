@@ -95,17 +95,38 @@ TEST_SUITE("pile/protocol/fragment") {
     }
   }
 
-  TEST_CASE("a duplicated middle fragment discards the partial frame") {
+  TEST_CASE("an exact repeat of the fragment just taken is skipped and the frame still arrives") {
     const bytes a = frame_of(80);
     auto p = fragment(a, 23);
     REQUIRE(p.size() == 5);
     reassembler r(frame_len_max);
-    auto out = feed(r, {p[0], p[1], p[2], p[2], p[3], p[4]});
+    auto out = feed(r, {p[0], p[0], p[1], p[2], p[2], p[3], p[4]});
+    REQUIRE(out.size() == 1);
+    CHECK(out[0] == a);
+    CHECK(r.repeats() == 2);
+    CHECK(r.discarded() == 0);
+  }
+
+  TEST_CASE("a repeat of an older fragment still discards the partial frame") {
+    const bytes a = frame_of(80);
+    auto p = fragment(a, 23);
+    reassembler r(frame_len_max);
+    auto out = feed(r, {p[0], p[1], p[2], p[1], p[3], p[4]});
     CHECK(out.empty());
     CHECK(r.discarded() >= 1);
     out = feed(r, p);  // the retry goes through
     REQUIRE(out.size() == 1);
     CHECK(out[0] == a);
+  }
+
+  TEST_CASE("a whole single-packet frame sent again is a new frame, never swallowed as a repeat") {
+    const bytes a = frame_of(10);
+    auto p = fragment(a, 23);
+    REQUIRE(p.size() == 1);
+    reassembler r(frame_len_max);
+    auto out = feed(r, {p[0], p[0]});
+    CHECK(out.size() == 2);
+    CHECK(r.repeats() == 0);
   }
 
   TEST_CASE("reordered fragments discard the partial frame") {
