@@ -145,13 +145,16 @@ void pile_actor::observe_sessions() {
     seen_starts_ = c.sessions_started;
     // At most one session starts per input, and it is the last one the NV store accepted.
     if (const session_record* r = fw_.nv().last_session(); r != nullptr) {
+      // Newest first: a repeated start is of a recent session, and a run may meter thousands per pile.
+      // (Entries are unique per session id, so the first match from the back is the only one.)
       metered_session* m = nullptr;
-      for (metered_session& x : metered_)
-        if (x.session_id == r->session_id) m = &x;
+      for (auto it = metered_.rbegin(); it != metered_.rend() && m == nullptr; ++it)
+        if (it->session_id == r->session_id) m = &*it;
       if (m == nullptr) {
         m = &metered_.emplace_back();
         m->session_id = r->session_id;
         m->cap_wh = r->cap_wh;
+        m->started_at_us = r->started_at_us;
       }
       ++m->starts;
     }
@@ -159,10 +162,12 @@ void pile_actor::observe_sessions() {
   if (fw_.nv().bill_counter() != seen_bill_counter_) {
     for (const stored_bill& b : fw_.nv().bills()) {
       if (b.fields.counter <= seen_bill_counter_) continue;
-      for (metered_session& x : metered_)
-        if (x.session_id == b.fields.session_id) {
-          x.energy_wh = b.fields.energy_wh();
-          x.ended = true;
+      for (auto it = metered_.rbegin(); it != metered_.rend(); ++it)
+        if (it->session_id == b.fields.session_id) {
+          it->energy_wh = b.fields.energy_wh();
+          it->ended = true;
+          it->ended_at_us = b.fields.stopped_at_us;
+          break;
         }
     }
     seen_bill_counter_ = fw_.nv().bill_counter();

@@ -26,6 +26,8 @@ struct metered_session {
   std::int64_t cap_wh = -1;      // energy_cap_wh(frozen, rate); -1: no money cap
   std::uint64_t starts = 0;      // how often the firmware acted on a start for it (1 unless a bug)
   bool ended = false;
+  std::int64_t started_at_us = 0;  // pile clock, when the authorization was accepted
+  std::int64_t ended_at_us = -1;   // pile clock, when its bill was written; -1 while open
 };
 
 struct pile_actor_stats {

@@ -1,6 +1,8 @@
 #include "scenarios/engine/invariants.hpp"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 
 namespace pilesim::scenarios {
 namespace {
@@ -20,6 +22,28 @@ struct verdict {
 };
 
 std::string sid(std::uint64_t id) { return "session " + std::to_string(id); }
+
+std::string secs(std::int64_t us) {
+  const std::int64_t tenths = us / 100'000;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
+}
+
+const metered_session* metered_for(const invariant_inputs& in, const server_session& s) {
+  for (const auto& m : in.metered)
+    if (m.session_id == s.id && m.pile == s.pile) return &m;
+  return nullptr;
+}
+
+// True when some phone stayed in range of `pile` for `bound` within [from, until).
+bool phone_came_back(const liveness_inputs& l, const std::string& pile, std::int64_t from) {
+  for (const presence& p : l.presences) {
+    if (p.pile != pile) continue;
+    const std::int64_t a = std::max(p.from_us, from);
+    const std::int64_t b = std::min(p.to_us, l.until_us);
+    if (b - a >= l.bound_us) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -63,6 +87,8 @@ std::vector<check_outcome> check_invariants(const invariant_inputs& in) {
       settled_once.fail(sid(m.session_id) + " started " + std::to_string(m.times_started) + " times on " + m.pile);
   out.push_back(settled_once.done());
 
+  out.push_back(check_liveness(in));
+
   verdict no_overlap{"reservations_never_overlap", {}};
   std::vector<const server_reservation*> live;
   for (const auto& r : in.reservations)
@@ -76,7 +102,133 @@ std::vector<check_outcome> check_invariants(const invariant_inputs& in) {
                         a.pile);
     }
   out.push_back(no_overlap.done());
+
+  out.push_back(check_refusals_leave_no_trace(in));
   return out;
+}
+
+check_outcome check_liveness(const invariant_inputs& in) {
+  verdict v{"liveness_after_heal", {}};
+  const liveness_inputs& l = in.liveness;
+  std::vector<std::string> unchecked;
+  std::optional<std::int64_t> last_reconciled;
+  std::size_t due = 0;
+  for (const server_session& s : in.sessions) {
+    if (s.state == "reconciled") {
+      if (s.reconciled_at_us && (!last_reconciled || *s.reconciled_at_us > *last_reconciled))
+        last_reconciled = s.reconciled_at_us;
+      continue;
+    }
+    const metered_session* m = metered_for(in, s);
+    // Expired with nothing delivered is settled: the hold must be gone. Expired but metered means a bill
+    // (of energy really delivered) is still owed, like any started session.
+    if (s.state == "expired" && (m == nullptr || m->energy_wh == 0)) {
+      if (s.held != money{}) v.fail(sid(s.id) + " expired but still holds " + format_money(s.held));
+      continue;
+    }
+    if (m != nullptr && !m->ended) continue;  // still charging at `until`: nothing is owed yet
+    if (!l.heal_us) {
+      unchecked.push_back(sid(s.id) + " (" + l.never_heals_because + ")");
+      continue;
+    }
+    if (m == nullptr) {
+      // The pile never acted on it: the server alone must release the hold, once up past its release time.
+      const std::int64_t due_at = std::max(*l.heal_us, s.hold_release_at_us) + l.bound_us;
+      if (due_at > l.until_us) {
+        unchecked.push_back(sid(s.id) + " (hold release not due before until)");
+        continue;
+      }
+      ++due;
+      v.fail(sid(s.id) + " on " + s.pile + " still " + s.state + ", holding " + format_money(s.held) +
+             ", hold release was due at " + secs(s.hold_release_at_us));
+      continue;
+    }
+    const std::int64_t from = std::max(*l.heal_us, m->ended_at_us);
+    if (!phone_came_back(l, s.pile, from)) {
+      unchecked.push_back(sid(s.id) + " (no phone came back to " + s.pile + " for " + secs(l.bound_us) +
+                          " after " + secs(from) + ")");
+      continue;
+    }
+    ++due;
+    v.fail(sid(s.id) + " on " + s.pile + " ended at " + secs(m->ended_at_us) + " but is still " + s.state +
+           " at until " + secs(l.until_us) + " though a phone was in range after heal");
+  }
+  check_outcome c = v.done();
+  if (!c.held) {
+    c.detail = "unsettled at until: " + c.detail;
+    return c;
+  }
+  std::string d;
+  if (!l.heal_us) d = "never healed: " + l.never_heals_because;
+  else d = "heal at " + secs(*l.heal_us);
+  if (last_reconciled && l.heal_us) {
+    if (*last_reconciled > *l.heal_us)
+      d += "; last reconciliation at " + secs(*last_reconciled) + " (" + secs(*last_reconciled - *l.heal_us) +
+           " after heal)";
+    else
+      d += "; every reconciliation before heal (last at " + secs(*last_reconciled) + ")";
+  }
+  if (!unchecked.empty()) {
+    d += "; not checkable: ";
+    for (std::size_t i = 0; i < unchecked.size() && i < details_max; ++i) d += (i ? ", " : "") + unchecked[i];
+    if (unchecked.size() > details_max) d += " and " + std::to_string(unchecked.size() - details_max) + " more";
+  }
+  c.detail = d;
+  return c;
+}
+
+check_outcome check_refusals_leave_no_trace(const invariant_inputs& in) {
+  verdict v{"forged_refused_no_trace", {}};
+  std::map<std::uint64_t, const server_session*> by_id;
+  for (const auto& s : in.sessions) by_id[s.id] = &s;
+  for (const metered_session& m : in.metered) {
+    auto it = by_id.find(m.session_id);
+    // The pile acts only on authorizations the server signed, for this pile, before they expired.
+    if (it == by_id.end() || it->second->pile != m.pile) {
+      v.fail(m.pile + " started " + sid(m.session_id) + " that the server never authorized for it");
+      continue;
+    }
+    if (m.started_at_us > it->second->expires_at_us)
+      v.fail(m.pile + " started " + sid(m.session_id) + " at " + secs(m.started_at_us) +
+             " after its authorization expired at " + secs(it->second->expires_at_us));
+  }
+  for (const server_session& s : in.sessions) {
+    if (s.state == "reconciled") {
+      // Money moved: it must be for a bill of energy the pile really metered.
+      if (metered_for(in, s) == nullptr) v.fail(sid(s.id) + " settled without the pile ever starting it");
+      continue;
+    }
+    // No genuine bill came: refused bills and refused starts must have moved nothing.
+    if (s.charged != money{}) v.fail(sid(s.id) + " is " + s.state + " but charged " + format_money(s.charged));
+    if (s.settle_count != 0) v.fail(sid(s.id) + " is " + s.state + " but was settled");
+    if (s.state == "expired" && s.held != money{})
+      v.fail(sid(s.id) + " expired but still holds " + format_money(s.held));
+  }
+  check_outcome c = v.done();
+  if (c.held) {
+    std::int64_t total = 0;
+    std::string kinds;
+    for (const refusal_tally& r : in.refusals) {
+      if (r.count == 0) continue;
+      total += r.count;
+      kinds += (kinds.empty() ? "" : ", ") + r.kind + " " + std::to_string(r.count);
+    }
+    c.detail = std::to_string(total) + " refusal(s)" + (kinds.empty() ? "" : " (" + kinds + ")") +
+               "; every pile start was a server authorization accepted before expiry, every settlement a metered "
+               "session, and no unsettled session was charged";
+  }
+  return c;
+}
+
+check_outcome check_faults_applied(const std::vector<fault_applied_input>& faults) {
+  verdict v{"faults_applied", {}};
+  for (const fault_applied_input& f : faults)
+    if (!f.applied)
+      v.fail("faults[" + std::to_string(f.index) + "] " + f.kind + (f.target.empty() ? "" : " " + f.target) +
+             " at " + secs(f.at_us) + " touched no traffic or state");
+  check_outcome c = v.done();
+  if (c.held) c.detail = std::to_string(faults.size()) + " fault(s), each applied";
+  return c;
 }
 
 }  // namespace pilesim::scenarios

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct metered_session {
   std::int64_t energy_wh = 0;
   std::int64_t cap_wh = -1;          // energy_cap_wh(frozen, rate); -1: no money cap
   std::uint64_t times_started = 0;   // how often the pile acted on a start for it (must be 1)
+  bool ended = false;                // its bill is written (false: still charging at the end of the run)
+  std::int64_t started_at_us = 0;    // when the pile accepted the authorization
+  std::int64_t ended_at_us = -1;     // when its bill was written; -1 while open
 };
 
 struct server_session {
@@ -31,6 +35,37 @@ struct server_session {
   money frozen;
   money charged;
   std::int64_t settle_count = 0;
+  money held;                                   // what the ledger still holds for it
+  std::optional<std::int64_t> reconciled_at_us;
+  std::int64_t expires_at_us = 0;               // the authorization's expiry
+  std::int64_t hold_release_at_us = 0;          // when an unstarted hold is released
+};
+
+// A stretch of time a phone was in BLE range of a pile: [from_us, to_us).
+struct presence {
+  std::string user;
+  std::string pile;
+  std::int64_t from_us = 0;
+  std::int64_t to_us = 0;
+};
+
+// Liveness after heal (invariant 5). Once every fault has ended (heal), every session the server created must be
+// settled — reconciled, or expired with its hold released — provided the world gave it the chance: a session
+// that ended on its pile needs some phone in range of that pile for `bound_us` after max(heal, end), and an
+// authorization the pile never acted on needs the server up until its hold release + bound. Sessions still
+// charging at `until` are not due. What could not be checked is said in the detail, and holds.
+struct liveness_inputs {
+  std::optional<std::int64_t> heal_us;          // nullopt: some fault never ends
+  std::string never_heals_because;              // names that fault
+  std::int64_t until_us = 0;
+  std::int64_t bound_us = 10 * 60 * 1'000'000LL;
+  std::vector<presence> presences;
+};
+
+// Invariant 7: refusals counted by piles and server, by kind, to quote them in the detail.
+struct refusal_tally {
+  std::string kind;
+  std::int64_t count = 0;
 };
 
 struct server_reservation {
@@ -50,8 +85,27 @@ struct invariant_inputs {
   std::vector<server_session> sessions;
   std::vector<metered_session> metered;
   std::vector<server_reservation> reservations;
+  liveness_inputs liveness;
+  std::vector<refusal_tally> refusals;
 };
 
+// Money conserved, no overcharge, energy billed = metered, settled at most once, liveness after heal,
+// reservations never overlap, forged/expired refused without a trace in the money — in that order.
 std::vector<check_outcome> check_invariants(const invariant_inputs& in);
+
+check_outcome check_liveness(const invariant_inputs& in);
+check_outcome check_refusals_leave_no_trace(const invariant_inputs& in);
+
+// One configured fault as the world played it, for the vacuity check.
+struct fault_applied_input {
+  std::size_t index = 0;   // in the file
+  std::string kind;
+  std::string target;
+  std::int64_t at_us = 0;
+  bool applied = false;
+};
+
+// Every configured fault must have touched some traffic or state: a study never passes on faults that did nothing.
+check_outcome check_faults_applied(const std::vector<fault_applied_input>& faults);
 
 }  // namespace pilesim::scenarios

@@ -152,15 +152,31 @@ class world {
 
   void go_near(user_state& u, const std::string& pile) {
     if (u.near == pile) return;
-    if (!u.near.empty()) u.ble.at(u.near)->set_in_range(false);
+    if (!u.near.empty()) {
+      u.ble.at(u.near)->set_in_range(false);
+      close_presence(u);
+    }
     u.near = pile;
     u.ble.at(pile)->set_in_range(true);
+    for (fault_state& fs : faults_)
+      if (fs.active && fs.kind == "ble" && fs.target == pile) fs.near_users.insert(u.cfg->id);
+    presences_.push_back({u.cfg->id, pile, k_.now(), s_.until_us});
   }
 
   void go_away(user_state& u) {
     if (u.near.empty()) return;
     u.ble.at(u.near)->set_in_range(false);
+    close_presence(u);
     u.near.clear();
+  }
+
+  // Ends the user's open stretch in range (for the liveness check); the newest one is the open one.
+  void close_presence(const user_state& u) {
+    for (auto it = presences_.rbegin(); it != presences_.rend(); ++it)
+      if (it->user == u.cfg->id) {
+        it->to_us = k_.now();
+        return;
+      }
   }
 
   void plug(user_state& u, const std::string& pile) {
@@ -213,6 +229,7 @@ class world {
   void schedule_steps() {
     for (const step& st : s_.steps) {
       const sim::time_us at = draw(st.at_us);
+      last_step_us_ = std::max(last_step_us_, at);
       k_.at(at, [this, p = &st] { do_step(*p); });
     }
   }
@@ -224,12 +241,30 @@ class world {
     std::string target;
     std::uint64_t traffic_before = 0;
     bool applied = false;
+    sim::time_us end_us = sim::time_max;  // when the previous state returns; time_max: never
+    bool active = false;                    // ble: inside its window
+    std::map<std::string, std::uint64_t> attempts_before;  // ble: connection attempts per phone at the start
+    std::set<std::string> near_users;       // ble: phones near its pile at some time in the window
   };
 
+  // Frames sent on the pile's links, plus the connection attempts of every phone: a fault that makes the pile
+  // unreachable touches those attempts even when no frame is ever sent. Attempts are counted per phone, not per
+  // pile, so a fault window counts them only for phones that were near its pile during the window.
   std::uint64_t ble_traffic(const std::string& pile) {
     std::uint64_t n = 0;
     for (auto& [id, u] : users_) n += u.ble.at(pile)->stats().sent;
     return n;
+  }
+  std::map<std::string, std::uint64_t> connect_attempts() {
+    std::map<std::string, std::uint64_t> out;
+    for (auto& [id, u] : users_) out[id] = u.agent->counters().ble_connects + u.agent->counters().ble_connect_failures;
+    return out;
+  }
+  bool attempts_grew(const fault_state& fs) {
+    const auto now = connect_attempts();
+    for (const std::string& user : fs.near_users)
+      if (now.at(user) > fs.attempts_before.at(user)) return true;
+    return false;
   }
 
   void schedule_faults() {
@@ -239,6 +274,7 @@ class world {
       fs.f = &f;
       fs.at_us = draw(f.at_us);
       const sim::time_us end = f.for_us ? fs.at_us + draw(*f.for_us) : sim::time_max;
+      fs.end_us = end;
       std::visit([&](const auto& kind) { plan_fault(fs, kind, end); }, f.kind);
     }
   }
@@ -255,9 +291,15 @@ class world {
       m.delay_max_us = b.delay_us->hi;
     }
     const bool changes_model = b.loss_ppb || b.duplicate_ppb || b.reorder_ppb || b.delay_us;
+    // A bare disconnect is an instant: nothing stays changed after it, so it heals at once.
+    if (!changes_model && !b.mtu && end == sim::time_max) fs.end_us = fs.at_us;
     k_.at(fs.at_us, [this, &fs, b, m, changes_model] {
-      k_.trace().event(k_.now(), "fault", "begin", {{"kind", "ble"}, {"pile", b.pile}});
+      k_.trace().event(k_.now(), "fault", "begin", {{"fault", "ble"}, {"pile", b.pile}});
       fs.traffic_before = ble_traffic(b.pile);
+      fs.attempts_before = connect_attempts();
+      fs.active = true;
+      for (auto& [id, u] : users_)
+        if (u.near == b.pile) fs.near_users.insert(id);
       for (auto& [id, u] : users_) {
         sim::ble_link& l = *u.ble.at(b.pile);
         if (b.disconnect && l.connected()) {
@@ -270,8 +312,9 @@ class world {
     });
     if (end != sim::time_max && (changes_model || b.mtu)) {
       k_.at(end, [this, &fs, b] {
-        k_.trace().event(k_.now(), "fault", "end", {{"kind", "ble"}, {"pile", b.pile}});
-        if (ble_traffic(b.pile) > fs.traffic_before) fs.applied = true;
+        k_.trace().event(k_.now(), "fault", "end", {{"fault", "ble"}, {"pile", b.pile}});
+        if (ble_traffic(b.pile) > fs.traffic_before || attempts_grew(fs)) fs.applied = true;
+        fs.active = false;
         for (auto& [id, u] : users_) {
           sim::ble_link& l = *u.ble.at(b.pile);
           l.set_model(ble_model_);
@@ -279,7 +322,7 @@ class world {
         }
       });
     }
-    if (end == sim::time_max) open_faults_.push_back(&fs);
+    if (end == sim::time_max && (changes_model || b.mtu)) open_faults_.push_back(&fs);
   }
 
   void plan_fault(fault_state& fs, const wan_fault& w, sim::time_us end) {
@@ -293,14 +336,14 @@ class world {
       m.delay_max_us = w.delay_us->hi;
     }
     k_.at(fs.at_us, [this, &fs, w, m] {
-      k_.trace().event(k_.now(), "fault", "begin", {{"kind", "wan"}, {"user", w.user}});
+      k_.trace().event(k_.now(), "fault", "begin", {{"fault", "wan"}, {"user", w.user}});
       sim::link& l = *users_.at(w.user).wan;
       fs.traffic_before = l.stats().sent;
       l.set_model(m);
     });
     if (end != sim::time_max) {
       k_.at(end, [this, &fs, w] {
-        k_.trace().event(k_.now(), "fault", "end", {{"kind", "wan"}, {"user", w.user}});
+        k_.trace().event(k_.now(), "fault", "end", {{"fault", "wan"}, {"user", w.user}});
         sim::link& l = *users_.at(w.user).wan;
         if (l.stats().sent > fs.traffic_before) fs.applied = true;
         l.set_model(wan_model_);
@@ -313,12 +356,17 @@ class world {
   void plan_fault(fault_state& fs, const server_fault&, sim::time_us end) {
     fs.kind = "server";
     fs.target = "server";
-    k_.at(fs.at_us, [this, &fs] {
+    k_.at(fs.at_us, [this, &fs, end] {
+      k_.trace().event(k_.now(), "fault", "begin", {{"fault", "server"}});
       fs.traffic_before = server_->dropped_while_down();
+      // Timed work that falls due while the server is down (expiries, hold releases) is state the crash
+      // touches even when no request arrives: it must be done late, after the restart.
+      if (server_deadline_within(k_.now(), end)) fs.applied = true;
       server_->crash();
     });
     if (end != sim::time_max) {
       k_.at(end, [this, &fs] {
+        k_.trace().event(k_.now(), "fault", "end", {{"fault", "server"}});
         if (server_->dropped_while_down() > fs.traffic_before) fs.applied = true;
         server_->restart();
       });
@@ -336,6 +384,14 @@ class world {
       piles_.at(p.pile)->power_off();
     });
     if (end != sim::time_max) k_.at(end, [this, p] { piles_.at(p.pile)->power_on(); });
+  }
+
+  bool server_deadline_within(sim::time_us from, sim::time_us to) {
+    for (const auto& x : server::list_sessions(*db_))
+      if (x.state == "authorized" && x.hold_release_at_us >= from && x.hold_release_at_us < to) return true;
+    for (const auto& x : server::list_reservations(*db_))
+      if (x.state == "open" && x.end_us >= from && x.end_us < to) return true;
+    return false;
   }
 
   static std::string session_state_word(const std::string& server_state) {
@@ -356,7 +412,7 @@ class world {
     // Faults still open at the end: judge them by the traffic seen up to now.
     for (fault_state* fs : open_faults_) {
       if (fs->kind == "wan" && users_.at(fs->target).wan->stats().sent > fs->traffic_before) fs->applied = true;
-      if (fs->kind == "ble" && ble_traffic(fs->target) > fs->traffic_before) fs->applied = true;
+      if (fs->kind == "ble" && (ble_traffic(fs->target) > fs->traffic_before || attempts_grew(*fs))) fs->applied = true;
       if (fs->kind == "server" && server_->dropped_while_down() > fs->traffic_before) fs->applied = true;
     }
     for (const fault_state& fs : faults_) r.faults.push_back({fs.at_us, fs.kind, fs.target, fs.applied});
@@ -435,11 +491,32 @@ class world {
     server::ledger books(*db_);
     in.ledger_audit = books.audit();
     for (const auto& s : sessions)
-      in.sessions.push_back({s.id, s.pile, s.state, s.energy_wh, s.frozen, s.charged, s.settle_count});
+      in.sessions.push_back({s.id, s.pile, s.state, s.energy_wh, s.frozen, s.charged, s.settle_count, s.held,
+                             s.reconciled_at_us, s.expires_at_us, s.hold_release_at_us});
     for (auto& [id, p] : piles_)
-      for (const auto& m : p->metered()) in.metered.push_back({id, m.session_id, m.energy_wh, m.cap_wh, m.starts});
+      for (const auto& m : p->metered())
+        in.metered.push_back(
+            {id, m.session_id, m.energy_wh, m.cap_wh, m.starts, m.ended, m.started_at_us, m.ended_at_us});
     for (const auto& x : reservations) in.reservations.push_back({x.id, x.pile, x.start_us, x.end_us, x.state});
+    in.liveness.until_us = s_.until_us;
+    in.liveness.presences = presences_;
+    sim::time_us heal = last_step_us_;
+    for (const fault_state& fs : faults_) {
+      if (fs.end_us == sim::time_max) {
+        in.liveness.never_heals_because = "faults[" + std::to_string(fs.f->index) + "] " + fs.kind + " " +
+                                          fs.target + " never ends";
+        break;
+      }
+      heal = std::max(heal, fs.end_us);
+    }
+    if (in.liveness.never_heals_because.empty()) in.liveness.heal_us = heal;
+    for (const auto& [kind, n] : r.refused) in.refusals.push_back({kind, n});
     r.invariants = check_invariants(in);
+    if (!faults_.empty()) {
+      std::vector<fault_applied_input> fa;
+      for (const fault_state& fs : faults_) fa.push_back({fs.f->index, fs.kind, fs.target, fs.at_us, fs.applied});
+      r.invariants.push_back(check_faults_applied(fa));
+    }
     if (!out.failure.empty()) r.invariants.push_back({"no_actor_failed", false, out.failure});
 
     r.expectations = check_expectations(s_, r);
@@ -463,6 +540,8 @@ class world {
   std::map<std::string, user_state> users_;
   std::vector<fault_state> faults_;  // reserved up front: events hold pointers into it
   std::vector<fault_state*> open_faults_;
+  std::vector<presence> presences_;  // phones in BLE range of piles, for the liveness check
+  sim::time_us last_step_us_ = 0;
   sim::link_model ble_model_;
   sim::link_model wan_model_;
 };
