@@ -3,7 +3,11 @@
 #include "scenarios/engine/loader.hpp"
 #include "tools/bench_kernel.hpp"
 #include "tools/bench_sessions.hpp"
+#include "tools/diagram_command.hpp"
 #include "tools/run_command.hpp"
+#include "tools/serve_command.hpp"
+#include "tools/shrink_command.hpp"
+#include "tools/sweep_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -44,8 +48,53 @@ int main(int argc, char** argv) {
   run->add_flag("--quiet", ropt.quiet, "Print only failing runs");
   run->add_option("--trace", ropt.trace_path, "Write every event as JSON lines to this file");
   run->add_option("--db", ropt.db_path, "Keep the server's SQLite database in this file (WAL)");
+  run->add_option("--set", ropt.sets, "Override a scenario value: key.path=value (repeatable)");
+  run->add_option("--junit", ropt.junit_path, "Write a JUnit XML report: one testcase per scenario file");
+
+  pilesim::tools::sweep_options wopt;
+  auto* sweep = app.add_subcommand("sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table");
+  sweep->add_option("file", wopt.file, "Scenario file")->required()->check(CLI::ExistingFile);
+  sweep->add_option("--seeds", wopt.seeds, "Seeds per grid point")->required();
+  sweep->add_option("--seed-start", wopt.seed_start, "First seed");
+  sweep->add_option("--set", wopt.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
+  sweep->add_option("--jobs,-j", wopt.jobs, "Worker threads (0: one per hardware thread)");
+  sweep->add_option("--shard", wopt.shard, "Run only shard K of N (runs whose index % N == K-1)");
+  sweep->add_option("--out", wopt.out_path, "Write one row per run to FILE.csv or FILE.json");
+  sweep->add_flag("--quiet", wopt.quiet, "No progress lines on stderr");
+
+  pilesim::tools::diagram_options dopt;
+  auto* diagram = app.add_subcommand("diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)");
+  diagram->add_option("file", dopt.file, "Scenario file")->required()->check(CLI::ExistingFile);
+  diagram->add_option("--seed", dopt.seed, "Seed (overrides the file's)");
+  diagram->add_option("--set", dopt.sets, "Override a scenario value: key.path=value (repeatable)");
+  diagram->add_option("--out", dopt.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
+  diagram->add_option("--items-max", dopt.items_max, "Arrows and notes drawn before the rest is summarised");
+
+  pilesim::tools::shrink_options hopt;
+  auto* shrink = app.add_subcommand("shrink", "Make a failing scenario smaller while it fails the same way");
+  shrink->add_option("file", hopt.file, "Scenario file")->required()->check(CLI::ExistingFile);
+  shrink->add_option("--seed", hopt.seed, "Seed of the failing run")->required();
+  shrink->add_option("--set", hopt.sets, "Override a scenario value: key.path=value (repeatable)");
+  shrink->add_option("--out", hopt.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
+  shrink->add_option("--runs-max", hopt.runs_max, "Candidate runs tried at most");
+
+  std::string merge_out;
+  std::vector<std::string> merge_in;
+  auto* merge = app.add_subcommand("merge", "Join shard CSVs of one sweep into one CSV, in run order");
+  merge->add_option("out", merge_out, "Merged CSV to write")->required();
+  merge->add_option("inputs", merge_in, "Shard CSVs")->required()->check(CLI::ExistingFile);
 
   std::vector<std::string> check_paths;
+  pilesim::tools::serve_options vopt;
+  auto* serve = app.add_subcommand("serve", "The same server over real HTTP on loopback, provisioned from a scenario");
+  serve->add_option("scenario", vopt.scenario_path, "Scenario whose piles, users and tariff to provision")
+      ->required()
+      ->check(CLI::ExistingFile);
+  serve->add_option("--address", vopt.address, "Address to listen on (loopback by default)");
+  serve->add_option("--port", vopt.port, "Port (0: any free port)");
+  serve->add_option("--db", vopt.db_path, "SQLite database file (WAL); :memory: by default");
+  serve->add_option("--requests-max", vopt.requests_max, "Stop after this many requests (0: never)");
+
   auto* check = app.add_subcommand("check", "Validate scenario files without running them");
   check->add_option("files", check_paths, "Scenario files")->required()->check(CLI::ExistingFile);
 
@@ -70,7 +119,12 @@ int main(int argc, char** argv) {
   }
 
   if (*run) return pilesim::tools::run_command(ropt);
+  if (*serve) return pilesim::tools::serve_command(vopt);
   if (*check) return check_files(check_paths);
+  if (*sweep) return pilesim::tools::sweep_command(wopt);
+  if (*shrink) return pilesim::tools::shrink_command(hopt);
+  if (*diagram) return pilesim::tools::diagram_command(dopt);
+  if (*merge) return pilesim::tools::merge_command(merge_out, merge_in);
   if (*bench_kernel) return pilesim::tools::bench_kernel(kopt, std::cout);
   if (*bench_sessions) return pilesim::tools::bench_sessions(sopt, std::cout);
   return 0;

@@ -3,6 +3,8 @@
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/report.hpp"
 #include "scenarios/engine/world.hpp"
+#include "tools/junit_report.hpp"
+#include "tools/sweep_command.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -16,8 +18,35 @@ constexpr int exit_ok = 0;
 constexpr int exit_failed = 1;
 constexpr int exit_bad_input = 2;
 
-std::string repro_command(const std::string& file, std::uint64_t seed) {
-  return "pilesim run " + file + " --seed " + std::to_string(seed);
+std::string repro_command(const std::string& file, std::uint64_t seed, const std::vector<std::string>& sets) {
+  std::string cmd = "pilesim run " + shell_quote(file) + " --seed " + std::to_string(seed);
+  for (const std::string& s : sets) cmd += " --set " + shell_quote(s);
+  return cmd;
+}
+
+// The failed checks of a run, one per line, for a JUnit failure body.
+std::string failed_checks(const scenarios::run_outcome_report& r) {
+  std::string text;
+  if (r.expect_fail && r.passed) text += "expected to fail, but every check held\n";
+  if (!r.kernel_failure.empty()) text += "kernel: " + r.kernel_failure + "\n";
+  for (const auto& c : r.invariants)
+    if (!c.held) text += "invariant " + c.what + (c.detail.empty() ? "" : ": " + c.detail) + "\n";
+  for (const auto& c : r.expectations)
+    if (!c.held) text += "expectation " + c.what + (c.detail.empty() ? "" : ": " + c.detail) + "\n";
+  return text;
+}
+
+// One JUnit testcase for file `f`; `kind` 'f' failed, 'e' errored, anything else passed.
+junit_case junit_for(const std::string& f, char kind, std::string message, std::string text, double time_s = 0) {
+  junit_case c;
+  c.name = std::filesystem::path(f).stem().string();
+  c.file = f;
+  c.time_s = time_s;
+  c.failed = kind == 'f';
+  c.errored = kind == 'e';
+  c.message = std::move(message);
+  c.text = std::move(text);
+  return c;
 }
 }  // namespace
 
@@ -46,6 +75,16 @@ int run_command(const run_command_options& o) {
   bool bad = false;
   const std::vector<std::string> files = expand_scenario_paths(o.paths, bad);
   if (bad) return exit_bad_input;
+  std::vector<scenarios::override_setting> overrides;
+  for (const std::string& s : o.sets) {
+    auto ov = scenarios::parse_override(s);
+    if (!ov) {
+      std::cerr << "--set '" << s << "': expected key.path=value\n";
+      return exit_bad_input;
+    }
+    overrides.push_back(*ov);
+  }
+  std::vector<junit_case> junit;
   int rc = exit_ok;
   std::ofstream trace_file;
   if (!o.trace_path.empty()) {
@@ -58,9 +97,14 @@ int run_command(const run_command_options& o) {
   bool first_json = true;
   if (o.json && files.size() > 1) std::cout << "[";
   for (const std::string& f : files) {
-    auto loaded = scenarios::load_scenario_file(f);
+    auto loaded = scenarios::load_scenario_file(f, overrides);
     if (!loaded) {
-      for (const auto& d : loaded.error()) std::cerr << scenarios::to_string(d) << "\n";
+      std::string text;
+      for (const auto& d : loaded.error()) {
+        std::cerr << scenarios::to_string(d) << "\n";
+        text += scenarios::to_string(d) + "\n";
+      }
+      junit.push_back(junit_for(f, 'e', scenarios::to_string(loaded.error().front()), text));
       rc = std::max(rc, exit_bad_input);
       continue;
     }
@@ -78,10 +122,16 @@ int run_command(const run_command_options& o) {
       r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } catch (const scenarios::world_error& e) {
       std::cerr << f << ": " << e.what() << "\n";
+      junit.push_back(junit_for(f, 'e', e.what(), e.what()));
       rc = std::max(rc, exit_bad_input);
       continue;
     }
-    const std::string repro = repro_command(f, r.seed);
+    const std::string repro = repro_command(f, r.seed, o.sets);
+    if (r.ok())
+      junit.push_back(junit_for(f, 'p', "", "", r.wall_s));
+    else
+      junit.push_back(junit_for(f, 'f', "seed " + std::to_string(r.seed) + "; reproduce with: " + repro,
+                                failed_checks(r), r.wall_s));
     if (o.json) {
       if (files.size() > 1 && !first_json) std::cout << ",";
       std::cout << scenarios::to_json(r) << (files.size() > 1 ? "" : "\n");
@@ -97,6 +147,14 @@ int run_command(const run_command_options& o) {
     }
   }
   if (o.json && files.size() > 1) std::cout << "]\n";
+  if (!o.junit_path.empty()) {
+    std::ofstream out(o.junit_path, std::ios::binary | std::ios::trunc);
+    write_junit(out, "pilesim", junit);
+    if (!out) {
+      std::cerr << o.junit_path << ": cannot write the JUnit report\n";
+      return exit_bad_input;
+    }
+  }
   return rc;
 }
 

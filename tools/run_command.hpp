@@ -17,6 +17,8 @@ struct run_command_options {
   bool quiet = false;
   std::string trace_path;                // JSON lines; with several files, the last run's trace
   std::string db_path = ":memory:";
+  std::vector<std::string> sets;         // "key.path=value" overrides applied to every file (as sweeps do)
+  std::string junit_path;                // JUnit XML: one testcase per file
 };
 
 int run_command(const run_command_options& o);

@@ -3,11 +3,15 @@
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <boost/property_tree/xml_parser.hpp>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 
 namespace {
@@ -38,6 +42,53 @@ std::string temp_file(const std::string& name, const std::string& text) {
   std::ofstream(path) << text;
   return path.string();
 }
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The CSV text without its wall_s column, which alone may differ between two runs of one study.
+std::string without_wall(const std::string& csv) {
+  std::istringstream in(csv);
+  std::string line, out;
+  std::size_t wall = std::string::npos;
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string c; std::getline(ls, c, ',');) f.push_back(c);
+    if (wall == std::string::npos) {
+      for (std::size_t i = 0; i < f.size(); ++i)
+        if (f[i] == "wall_s") wall = i;
+      REQUIRE(wall != std::string::npos);
+    }
+    if (wall < f.size()) f.erase(f.begin() + static_cast<long>(wall));
+    for (const auto& c : f) out += c + ",";
+    out += "\n";
+  }
+  return out;
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("pilesim_cli_" + name)).string();
+}
+
+const char* const failing_scenario = R"(name: wrong <balance> & "more"
+until: 2h
+piles: [{id: P1, power_kw: 7.0}]
+users: [{id: u, balance: 10.00, vehicle: {id: V, battery_kwh: 40, soc: 0.5}}]
+steps: [{at: 1m, user: u, do: start, pile: P1, amount: 5.00}]
+expect:
+  balances: {u: 10.00}
+)";
 
 }  // namespace
 
@@ -122,5 +173,131 @@ expect:
       ++lines;
     }
     CHECK(lines > 10);
+  }
+
+  TEST_CASE("--junit writes one testcase per file, a failure with the repro command, all XML-escaped") {
+    const auto dir = std::filesystem::temp_directory_path() / "pilesim_cli_junit";
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    std::filesystem::copy_file(scenario("happy_path.yaml"), dir / "a_pass.yaml");
+    std::ofstream(dir / "b_fail.yaml") << failing_scenario;
+    const std::string xml_path = temp_path("junit.xml");
+    ran r = pilesim("run " + dir.string() + " --quiet --seed 5 --junit " + xml_path);
+    CHECK(r.code == 1);
+    const std::string xml = read_all(xml_path);
+    CHECK(count(xml, "<testcase ") == 2);
+    CHECK(count(xml, "<failure ") == 1);
+    CHECK(xml.find("classname=\"pilesim.scenarios\" name=\"a_pass\"") != std::string::npos);
+    CHECK(xml.find("name=\"b_fail\"") != std::string::npos);
+    CHECK(xml.find("reproduce with: pilesim run " + (dir / "b_fail.yaml").string() + " --seed 5") !=
+          std::string::npos);
+    CHECK(xml.find("expectation balances.u") != std::string::npos);
+    boost::property_tree::ptree tree;
+    std::istringstream in(xml);
+    CHECK_NOTHROW(boost::property_tree::read_xml(in, tree));  // well-formed
+    CHECK(tree.get<int>("testsuites.<xmlattr>.tests") == 2);
+    CHECK(tree.get<int>("testsuites.<xmlattr>.failures") == 1);
+  }
+
+  TEST_CASE("run --set overrides a value and the repro command carries it") {
+    ran ok = pilesim("run " + scenario("happy_path.yaml") + " --json --set links.wan.loss=0");
+    CHECK(ok.code == 0);
+    ran bad = pilesim("run " + scenario("happy_path.yaml") + " --quiet --set links.ble.loss=1");
+    CHECK(bad.code == 1);
+    CHECK(bad.out.find("--set links.ble.loss=1") != std::string::npos);
+    CHECK(pilesim("run " + scenario("happy_path.yaml") + " --set links.ble.nonsense=1").code == 2);
+  }
+
+  TEST_CASE("sweep writes a header and one row per run, the same for --jobs 1 and 2 and when sharded") {
+    const std::string f = scenario("happy_path.yaml");
+    const std::string grid = " --seeds 4 --set links.ble.loss=0,0.3 --set links.wan.loss=0,0.2 --quiet";
+    const std::string one = temp_path("sweep_j1.csv"), two = temp_path("sweep_j2.csv");
+    ran a = pilesim("sweep " + f + grid + " --jobs 1 --out " + one);
+    ran b = pilesim("sweep " + f + grid + " --jobs 2 --out " + two);
+    CHECK((a.code == 0 || a.code == 1));
+    CHECK(a.code == b.code);
+    CHECK(a.out.find("links.ble.loss=0.3 links.wan.loss=0.2") != std::string::npos);  // aggregate rows
+    const std::string csv = read_all(one);
+    CHECK(count(csv, "\n") == 1 + 16);
+    CHECK(csv.rfind("run,links.ble.loss,links.wan.loss,seed,result,", 0) == 0);
+    CHECK(without_wall(csv) == without_wall(read_all(two)));
+
+    std::string shards;
+    for (int k = 1; k <= 3; ++k) {
+      const std::string part = temp_path("sweep_shard" + std::to_string(k) + ".csv");
+      pilesim("sweep " + f + grid + " --jobs 2 --shard " + std::to_string(k) + "/3 --out " + part);
+      shards += " " + part;
+    }
+    const std::string merged = temp_path("sweep_merged.csv");
+    ran m = pilesim("merge " + merged + shards);
+    CHECK(m.code == a.code);
+    CHECK(without_wall(read_all(merged)) == without_wall(csv));
+  }
+
+  TEST_CASE("sweep rejects a bad shard, a value outside the schema, and overlapping shards at merge") {
+    const std::string f = scenario("happy_path.yaml");
+    CHECK(pilesim("sweep " + f + " --seeds 2 --shard 3/2").code == 2);
+    CHECK(pilesim("sweep " + f + " --seeds 2 --set links.ble.loss=0,2").code == 2);
+    const std::string part = temp_path("sweep_dup.csv");
+    pilesim("sweep " + f + " --seeds 2 --quiet --out " + part);
+    CHECK(pilesim("merge " + temp_path("sweep_dup_merged.csv") + " " + part + " " + part).code == 2);
+  }
+
+  TEST_CASE("diagram draws lifelines, lost and duplicated frames, and faults, as Mermaid and as HTML") {
+    const std::string f = scenario("happy_path.yaml");
+    const std::string lossy = " --set 'links.ble={loss: 0.3, duplicate: 0.3}' --seed 2";
+    ran m = pilesim("diagram " + f + lossy);
+    CHECK((m.code == 0 || m.code == 1));
+    CHECK(m.out.rfind("sequenceDiagram\n", 0) == 0);
+    CHECK(m.out.find("participant P_P1 as pile P1") != std::string::npos);
+    CHECK(m.out.find("participant A_alice as agent alice") != std::string::npos);
+    CHECK(m.out.find("participant S as server") != std::string::npos);
+    CHECK(m.out.find("A_alice->>S: ") != std::string::npos);
+    CHECK(m.out.find("-x") != std::string::npos);          // a lost frame
+    CHECK(m.out.find("DUPLICATED") != std::string::npos);
+    CHECK(m.out.find(';', m.out.find('\n')) == std::string::npos);  // no statement separators in the text
+
+    const std::string html = temp_path("diagram.html");
+    ran h = pilesim("diagram " + f + " --out " + html);
+    CHECK(h.code == 0);
+    const std::string page = read_all(html);
+    CHECK(page.find("<svg ") != std::string::npos);
+    CHECK(page.find("sequenceDiagram") != std::string::npos);
+    const auto svg_at = page.find("<svg "), svg_end = page.find("</svg>");
+    REQUIRE(svg_end != std::string::npos);
+    boost::property_tree::ptree tree;
+    std::istringstream svg(page.substr(svg_at, svg_end + 6 - svg_at));
+    CHECK_NOTHROW(boost::property_tree::read_xml(svg, tree));  // the inline SVG is well-formed XML
+  }
+
+  TEST_CASE("shrink removes what the failure does not need and the result still fails the same way") {
+    const std::string f = temp_file("shrink.yaml", R"(name: two piles, one wrong expectation
+until: 3h
+piles: [{id: P1, power_kw: 7.0}, {id: P2, power_kw: 7.0}]
+users:
+  - {id: alice, balance: 200.00, vehicle: {id: V1, battery_kwh: 60, soc: 0.20}}
+  - {id: bob, balance: 100.00, vehicle: {id: V2, battery_kwh: 40, soc: 0.50}}
+steps:
+  - {at: 11m, user: alice, do: start, pile: P1, amount: 50.00}
+  - {at: 5m,  user: bob, do: start, pile: P2, amount: 20.00}
+  - {at: 1h11m, user: alice, do: stop}
+faults:
+  - {at: 30m, for: 20m, ble: {pile: P2, loss: 0.5}}
+expect:
+  sessions: [{user: alice, state: reconciled}, {user: bob, state: reconciled}]
+  balances: {alice: 150.00}
+)");
+    const std::string out = temp_path("shrink.min.yaml");
+    ran s = pilesim("shrink " + f + " --seed 1 --out " + out);
+    REQUIRE(s.code == 0);
+    CHECK(s.out.find("user bob") != std::string::npos);
+    CHECK(s.out.find("pile P2") != std::string::npos);
+    const std::string text = read_all(out);
+    CHECK(text.find("bob") == std::string::npos);
+    CHECK(text.find("P2") == std::string::npos);
+    ran again = pilesim("run " + out + " --quiet");
+    CHECK(again.code == 1);
+    CHECK(again.out.find("FAILED balances.alice") != std::string::npos);
+    CHECK(pilesim("shrink " + scenario("happy_path.yaml") + " --seed 1 --out " + out).code == 2);  // it passes
   }
 }

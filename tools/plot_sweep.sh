@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Plots a `pilesim sweep --out FILE.csv` study against one swept parameter: the success rate with its Wilson 95 %
+# interval (left axis) and the p95 time to reconcile (right axis). Runs of the other swept parameters are pooled.
+# Needs only bash, POSIX awk, sort and gnuplot (Debian gnuplot-nox); it reads the CSV and never runs a simulation.
+#
+# usage: tools/plot_sweep.sh SWEEP.csv [PARAM] [OUT.png|OUT.svg]
+#   PARAM  a parameter column (a --set key path); default: the only one, or the first of several
+#   OUT    default: SWEEP.png next to the CSV; the extension picks the terminal (pngcairo or svg)
+set -euo pipefail
+
+die() { echo "plot_sweep: $*" >&2; exit 2; }
+
+[[ $# -ge 1 && $# -le 3 ]] || die "usage: plot_sweep.sh SWEEP.csv [PARAM] [OUT.png|OUT.svg]"
+csv=$1
+[[ -r $csv ]] || die "$csv: cannot read"
+command -v gnuplot >/dev/null || die "gnuplot not found (apt-get install gnuplot-nox)"
+
+# Quote-aware CSV splitting for mawk: fields land in f[1..n]; doubled quotes inside quotes are one quote.
+read -r -d '' csv_awk <<'AWK' || true
+function split_csv(line, f,    n, i, c, q, cur) {
+  n = 0; cur = ""; q = 0
+  for (i = 1; i <= length(line); i++) {
+    c = substr(line, i, 1)
+    if (q) {
+      if (c == "\"" && substr(line, i + 1, 1) == "\"") { cur = cur "\""; i++ }
+      else if (c == "\"") q = 0
+      else cur = cur c
+    } else if (c == "\"") q = 1
+    else if (c == ",") { f[++n] = cur; cur = "" }
+    else if (c != "\r") cur = cur c
+  }
+  f[++n] = cur
+  return n
+}
+AWK
+
+header=$(head -n 1 "$csv")
+[[ $header == run,* ]] || die "$csv: not a pilesim sweep CSV (the header starts with 'run,')"
+# Parameter columns sit between "run" and "seed".
+params=$(awk -v line="$header" "$csv_awk"'
+  BEGIN { n = split_csv(line, f); for (i = 2; i <= n && f[i] != "seed"; i++) print f[i] }')
+[[ -n $params ]] || die "$csv: the sweep had no --set parameter to plot against"
+param=${2:-$(head -n 1 <<<"$params")}
+grep -qxF -- "$param" <<<"$params" || die "no parameter column '$param' (have: $(tr '\n' ' ' <<<"$params"))"
+out=${3:-${csv%.csv}.png}
+case $out in
+  *.png) terminal="pngcairo size 900,560 font 'sans,10'" ;;
+  *.svg) terminal="svg size 900,560 font 'sans,10' background rgb 'white'" ;;
+  *) die "$out: the output must end in .png or .svg" ;;
+esac
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Pass 1: one line per run: x <TAB> ok <TAB> reconcile_s (empty when nothing reconciled), in first-seen x order.
+awk -v param="$param" "$csv_awk"'
+  NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
+  $0 != "" {
+    split_csv($0, f); x = f[col[param]]
+    if (!(x in order)) order[x] = ++points
+    print order[x] "\t" x "\t" f[col["ok"]] "\t" f[col["reconcile_s"]]
+  }' "$csv" | sort -t "$(printf '\t')" -k1,1n -k4,4g >"$tmp/runs.tsv"
+
+# Pass 2: per x: runs, successes, rate and Wilson 95 % interval (in %), p95 (nearest rank) of the times.
+awk -F '\t' '
+  function flush(   p, lo, hi, z, d, c, h, r, t95) {
+    if (n == 0) return
+    z = 1.959963984540054; p = ok / n; d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d; h = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    lo = c - h; hi = c + h; if (lo < 0) lo = 0; if (hi > 1) hi = 1
+    if (m > 0) { r = int(0.95 * m); if (r < 0.95 * m) r++; if (r < 1) r = 1; t95 = t[r] } else t95 = "NaN"
+    printf "%d\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%s\n", idx, x, n, ok, 100 * p, 100 * lo, 100 * hi, t95
+  }
+  $1 != idx { flush(); idx = $1; x = $2; n = 0; ok = 0; m = 0; delete t }
+  { n++; if ($3 == "1") ok++; if ($4 != "") t[++m] = $4 }
+  END { flush() }' "$tmp/runs.tsv" >"$tmp/points.tsv"
+
+# A numeric parameter gets a real axis; anything else (durations, maps) is plotted by category.
+if awk -F '\t' '$2 !~ /^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$/ { bad = 1 } END { exit bad }' "$tmp/points.tsv"; then
+  xcol=2; xtic=""
+else
+  xcol=1; xtic=":xtic(2)"
+fi
+runs=$(awk -F '\t' '{ s += $3 } END { print s }' "$tmp/points.tsv")
+title="$(basename "$csv"): $runs runs; success vs $param"
+
+gnuplot <<GP
+set terminal $terminal
+set output '$out'
+set datafile separator "\t"
+set datafile missing "NaN"
+set title "${title//\"/\\\"}" noenhanced
+set xlabel "${param//\"/\\\"}" noenhanced
+set ylabel "success rate (%), Wilson 95 % CI"
+set y2label "p95 time to reconcile (s)"
+set yrange [0:105]
+set y2range [0:*]
+set ytics nomirror
+set y2tics
+set grid ytics
+set key bottom left box opaque
+set offsets graph 0.05, graph 0.05, 0, 0
+plot '$tmp/points.tsv' using $xcol:5:6:7$xtic with yerrorlines lw 2 pt 7 lc rgb '#1f77b4' title 'success rate', \
+     '' using $xcol:8 axes x1y2 with linespoints lw 2 pt 5 dt 2 lc rgb '#d62728' title 'p95 time to reconcile'
+GP
+echo "$out"
