@@ -1,6 +1,6 @@
 #include "agent/app.hpp"
 
-#include "server/api/api.hpp"
+#include "server/api.hpp"
 #include "sim/token.hpp"
 
 #include <cstring>

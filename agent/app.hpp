@@ -11,7 +11,7 @@
 #include "agent/pile_worker.hpp"
 #include "agent/uploader.hpp"
 #include "sim/link.hpp"
-#include "server/api/api.hpp"
+#include "server/api.hpp"
 #include "sim/mailbox.hpp"
 
 #include <boost/asio/awaitable.hpp>

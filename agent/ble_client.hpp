@@ -5,8 +5,7 @@
 #pragma once
 
 #include "agent/context.hpp"
-#include "pile/protocol/fragment.hpp"
-#include "pile/protocol/messages.hpp"
+#include "pile/protocol.hpp"
 #include "sim/ble_link.hpp"
 #include "sim/mailbox.hpp"
 

@@ -3,7 +3,7 @@
 // here is finite so that an app can never retry forever in a tight loop.
 #pragma once
 
-#include "server/api/api.hpp"
+#include "server/api.hpp"
 #include "sim/time.hpp"
 
 #include <cstddef>

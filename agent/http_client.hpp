@@ -5,7 +5,7 @@
 #pragma once
 
 #include "agent/context.hpp"
-#include "server/api/http.hpp"
+#include "server/api.hpp"
 #include "sim/link.hpp"
 #include "sim/mailbox.hpp"
 

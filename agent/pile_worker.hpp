@@ -6,7 +6,7 @@
 
 #include "agent/ble_client.hpp"
 #include "agent/context.hpp"
-#include "pile/protocol/messages.hpp"
+#include "pile/protocol.hpp"
 #include "sim/mailbox.hpp"
 
 #include <boost/asio/awaitable.hpp>

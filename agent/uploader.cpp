@@ -1,6 +1,6 @@
 #include "agent/uploader.hpp"
 
-#include "server/api/api.hpp"
+#include "server/api.hpp"
 
 #include <string>
 
