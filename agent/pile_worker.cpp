@@ -126,10 +126,15 @@ sim::asio::awaitable<result<protocol::message>> pile_worker::perform(job j) {
           if (!o) co_return o.error();
         }
         auto r = co_await ble_.request(j.msg);
-        if (const auto* s = r ? std::get_if<protocol::start_reply>(&*r) : nullptr;
-            s != nullptr && s->result == protocol::status::ok) {
-          pile_active_ = true;  // a session of ours now runs there: poll for its end
-          schedule_poll(false);
+        // After any start request, answered or not, a session of ours may run there: poll for its end. A start
+        // whose every answer was lost may still have started the pile, and then only a poll finds its bill if
+        // the session_ended notification is lost too; the next hello clears this if nothing runs.
+        if (std::holds_alternative<protocol::start_request>(j.msg)) {
+          const auto* s = r ? std::get_if<protocol::start_reply>(&*r) : nullptr;
+          if (s == nullptr || s->result == protocol::status::ok) {
+            pile_active_ = true;
+            schedule_poll(false);
+          }
         }
         if (r || r.error() != errc::disconnected) co_return r;
       }
