@@ -77,6 +77,17 @@ key32 derive_stop_secret(std::uint64_t seed, std::uint64_t session_id) {
   return out;
 }
 
+std::string derive_user_token(std::uint64_t seed, std::string_view user) {
+  const key32 k = derive_pile_key(seed ^ 0x746f6b656eULL, std::string("user/") + std::string(user));
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < 16; ++i) {
+    out += hex[k[i] >> 4];
+    out += hex[k[i] & 15];
+  }
+  return out;
+}
+
 key32 stop_digest(const key32& stop_secret) {
   ensure_sodium();
   key32 out{};

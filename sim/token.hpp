@@ -27,6 +27,9 @@ using key32 = std::array<std::uint8_t, 32>;
 key32 derive_pile_key(std::uint64_t seed, std::string_view pile_id);
 // The secret the server gives the starting phone so that only it can stop the session.
 key32 derive_stop_secret(std::uint64_t seed, std::uint64_t session_id);
+// A user's bearer token for the server (32 lowercase hex digits), derived like every other secret so that
+// runs are reproducible; `pilesim serve` prints the ones it provisions.
+std::string derive_user_token(std::uint64_t seed, std::string_view user);
 // What the pile keeps to check a stop secret: BLAKE2b-256 of it.
 key32 stop_digest(const key32& stop_secret);
 

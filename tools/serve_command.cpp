@@ -34,18 +34,6 @@ struct serve_state {
 
 void fail(beast::error_code ec, const char* what) { std::cerr << "serve: " << what << ": " << ec.message() << "\n"; }
 
-// A user's bearer token for serve mode: printed at start-up so that curl users can act as them.
-std::string token_for(std::uint64_t seed, const std::string& user) {
-  key32 k = derive_pile_key(seed ^ 0x7365727665ULL, "serve-user/" + user);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < 16; ++i) {
-    out += hex[k[i] >> 4];
-    out += hex[k[i] & 15];
-  }
-  return out;
-}
-
 asio::awaitable<void> session(tcp::socket socket, serve_state& st) {
   beast::flat_buffer buffer;
   for (;;) {
@@ -130,7 +118,7 @@ int serve_command(const serve_options& o) {
   }
   std::cout << "users (Authorization: Bearer <token>):\n";
   for (const auto& u : loaded->users) {
-    const std::string token = token_for(loaded->seed, u.id);
+    const std::string token = derive_user_token(loaded->seed, u.id);
     (void)svc.add_user(u.id, token, u.balance, 0);
     std::cout << "  " << u.id << " " << token << "\n";
   }

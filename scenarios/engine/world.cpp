@@ -20,18 +20,6 @@
 namespace pilesim::scenarios {
 namespace {
 
-// A user's bearer token: derived from the seed like every other secret, so runs stay reproducible.
-std::string token_for(std::uint64_t seed, const std::string& user) {
-  key32 k = derive_pile_key(seed ^ 0x746f6b656eULL, "user/" + user);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < 16; ++i) {
-    out += hex[k[i] >> 4];
-    out += hex[k[i] & 15];
-  }
-  return out;
-}
-
 std::unique_ptr<server::database> open_database(const std::string& path) {
   auto db = server::database::open(path);
   if (!db) throw world_error("cannot open database '" + path + "': " + db.error().message());
@@ -118,7 +106,7 @@ class world {
     for (const user_config& u : s_.users) {
       user_state& st = users_[u.id];
       st.cfg = &u;
-      const std::string token = token_for(seed_, u.id);
+      const std::string token = derive_user_token(seed_, u.id);
       (void)server_->svc()->add_user(u.id, token, u.balance, 0);
       st.wan = std::make_unique<sim::link>(k_, "wan/" + u.id, wan_model_);
       server_->attach(*st.wan);
