@@ -349,9 +349,11 @@ TEST_SUITE("agent/agent") {
       CHECK(p1.fw().pending_bills() == 0);
       return bob.counters().ble_requests;
     };
+    agent::ble_options base;
+    base.poll_interval_max_us = base.poll_interval_us;  // never widens
     agent::ble_options widened;
     widened.poll_interval_max_us = 4 * sim::minute;
-    const std::uint64_t base_requests = run_once({});
+    const std::uint64_t base_requests = run_once(base);
     const std::uint64_t widened_requests = run_once(widened);
     CHECK(widened_requests < base_requests);
   }
