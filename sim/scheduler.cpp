@@ -5,7 +5,14 @@
 
 namespace pilesim::sim {
 
-event_handle scheduler::schedule(time_us at, event_fn fn) {
+event_handle scheduler::schedule(time_us at, event_fn fn) { return insert(at, seq_++, std::move(fn)); }
+
+event_handle scheduler::schedule_reserved(time_us at, std::uint64_t seq, event_fn fn) {
+  assert(seq < seq_ && "an insertion number must be reserved before it is used");
+  return insert(at, seq, std::move(fn));
+}
+
+event_handle scheduler::insert(time_us at, std::uint64_t seq, event_fn fn) {
   std::uint32_t slot;
   if (!free_.empty()) {
     slot = free_.back();
@@ -18,7 +25,7 @@ event_handle scheduler::schedule(time_us at, event_fn fn) {
   s.fn = std::move(fn);
   s.live = true;
   ++live_;
-  heap_.push_back({at, seq_++, slot});
+  heap_.push_back({at, seq, slot});
   std::push_heap(heap_.begin(), heap_.end(), later);
   return {slot, s.generation};
 }

@@ -22,6 +22,16 @@ class scheduler {
   using event_fn = callback<void()>;
 
   event_handle schedule(time_us at, event_fn fn);
+  // Reserves the next `n` insertion numbers: an event scheduled later with schedule_reserved(at, base + i, fn)
+  // runs exactly where it would have had it been scheduled now, among events at the same instant. A long
+  // timeline can so be fed one event at a time, keeping the heap small, without changing any run.
+  std::uint64_t reserve(std::uint64_t n) {
+    const std::uint64_t base = seq_;
+    seq_ += n;
+    return base;
+  }
+  // `seq` must come from reserve() and be used once; `at` must not be before the current time.
+  event_handle schedule_reserved(time_us at, std::uint64_t seq, event_fn fn);
   // Drops a pending event; false when it already ran or was cancelled (stale handles are harmless).
   bool cancel(event_handle h);
   // Takes the earliest live event due at or before `until`, if any.
@@ -49,6 +59,7 @@ class scheduler {
   };
   static constexpr later_t later{};
   void drop_dead_top();
+  event_handle insert(time_us at, std::uint64_t seq, event_fn fn);
   void compact();  // drops every cancelled entry from the heap
   static constexpr std::size_t compact_min = 64;  // below this, cancelled entries are cheaper left in place
 

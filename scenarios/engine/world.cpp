@@ -214,12 +214,32 @@ class world {
     }
   }
 
+  // Every step's time is drawn up front, in file order, but only the next step waits in the kernel's queue:
+  // each step schedules its successor in time order. The insertion numbers are reserved now in file order,
+  // so steps at the same instant run exactly as if all had been scheduled at the start, while a long
+  // scenario (the sessions benchmark has thousands of steps) keeps the event heap small.
   void schedule_steps() {
-    for (const step& st : s_.steps) {
-      const sim::time_us at = draw(st.at_us);
+    agenda_.clear();
+    agenda_.reserve(s_.steps.size());
+    for (std::size_t i = 0; i < s_.steps.size(); ++i) {
+      const sim::time_us at = draw(s_.steps[i].at_us);
       last_step_us_ = std::max(last_step_us_, at);
-      k_.at(at, [this, p = &st] { do_step(*p); });
+      agenda_.push_back({at, i});
     }
+    std::stable_sort(agenda_.begin(), agenda_.end(),
+                     [](const timed_step& a, const timed_step& b) { return a.at_us < b.at_us; });
+    steps_order_ = k_.reserve_order(s_.steps.size());
+    next_step_ = 0;
+    schedule_next_step();
+  }
+
+  void schedule_next_step() {
+    if (next_step_ == agenda_.size()) return;
+    const timed_step t = agenda_[next_step_++];
+    k_.at_reserved(t.at_us, steps_order_ + t.index, [this, i = t.index] {
+      schedule_next_step();
+      do_step(s_.steps[i]);
+    });
   }
 
   struct fault_state {
@@ -530,6 +550,13 @@ class world {
   std::vector<fault_state*> open_faults_;
   std::vector<presence> presences_;  // phones in BLE range of piles, for the liveness check
   sim::time_us last_step_us_ = 0;
+  struct timed_step {
+    sim::time_us at_us;
+    std::size_t index;  // in the file
+  };
+  std::vector<timed_step> agenda_;  // every step, in the order they run
+  std::size_t next_step_ = 0;       // the first one not yet scheduled
+  std::uint64_t steps_order_ = 0;   // step i runs at insertion number steps_order_ + i
   sim::link_model ble_model_;
   sim::link_model wan_model_;
 };

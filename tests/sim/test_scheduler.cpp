@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -63,6 +64,44 @@ TEST_SUITE("sim/scheduler") {
     s.schedule(4, [&] { ran.push_back(2); });
     drain(s);
     CHECK(ran == std::vector<int>{1, 2, 3});
+  }
+
+  TEST_CASE("an event scheduled later on a reserved number runs where it would have run if scheduled then") {
+    // Two runs: one schedules a timeline up front, the other reserves its numbers and feeds it one event at a
+    // time from the previous one. Other events at the same instants, scheduled before and after the
+    // reservation, must interleave identically.
+    auto play = [](bool fed) {
+      scheduler s;
+      std::vector<int> ran;
+      s.schedule(10, [&] { ran.push_back(-1); });  // before the timeline in the same-instant order
+      const std::vector<time_us> timeline{10, 10, 20, 20, 30};
+      std::uint64_t base = 0;
+      std::function<void(std::size_t)> feed;
+      if (fed) {
+        base = s.reserve(timeline.size());
+        feed = [&](std::size_t i) {
+          if (i == timeline.size()) return;
+          s.schedule_reserved(timeline[i], base + i, [&, i] {
+            feed(i + 1);
+            ran.push_back(static_cast<int>(i));
+          });
+        };
+        feed(0);
+      } else {
+        for (std::size_t i = 0; i < timeline.size(); ++i)
+          s.schedule(timeline[i], [&ran, i] { ran.push_back(static_cast<int>(i)); });
+      }
+      s.schedule(10, [&] {
+        ran.push_back(100);
+        s.schedule(20, [&] { ran.push_back(200); });  // scheduled while running: after the timeline's 20s
+      });
+      s.schedule(20, [&] { ran.push_back(101); });
+      drain(s);
+      return ran;
+    };
+    const std::vector<int> expected{-1, 0, 1, 100, 2, 3, 101, 200, 4};
+    CHECK(play(false) == expected);
+    CHECK(play(true) == expected);
   }
 
   TEST_CASE("a cancelled pending event never runs") {
