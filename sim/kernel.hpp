@@ -78,6 +78,9 @@ class kernel {
   event_handle at(time_us at, scheduler::event_fn fn) { return sched_.schedule(at < now_ ? now_ : at, std::move(fn)); }
   event_handle after(time_us delay, scheduler::event_fn fn) { return at(now_ + delay, std::move(fn)); }
   bool cancel(event_handle h) { return sched_.cancel(h); }
+  // The insertion number the next at()/after() will take: an event whose number is next_order() - 1 is the
+  // last one scheduled, so work added to it runs exactly where a new event would have.
+  std::uint64_t next_order() const { return sched_.next_seq(); }
   // Places in the order of same-instant events, taken now for events scheduled later (see scheduler::reserve).
   std::uint64_t reserve_order(std::uint64_t n) { return sched_.reserve(n); }
   event_handle at_reserved(time_us at, std::uint64_t order, scheduler::event_fn fn) {

@@ -48,19 +48,43 @@ void link::schedule_delivery(int to, bytes frame) {
       ++stats_.reordered;
       trace("reorder", {{"to", to}, {"bytes", frame.size()}});
     }
-  } else {
-    when = std::max(when, last_arrival_[to]);
-    last_arrival_[to] = when;
+    k_.at(when, [this, to, epoch = epoch_, f = std::move(frame)]() mutable { deliver(to, epoch, f); });
+    return;
   }
-  k_.at(when, [this, to, epoch = epoch_, f = std::move(frame)]() mutable {
-    if (epoch != epoch_ || !connected_) {
-      ++stats_.dropped;
-      trace("drop", {{"to", to}, {"bytes", f.size()}, {"why", "disconnected"}});
+  when = std::max(when, last_arrival_[to]);
+  last_arrival_[to] = when;
+  std::deque<batch>& pending = batches_[to];
+  in_order_[to].push_back(std::move(frame));
+  if (!pending.empty()) {
+    batch& last = pending.back();
+    if (last.when == when && last.epoch == epoch_ && last.order + 1 == k_.next_order()) {
+      ++last.frames;
       return;
     }
-    ++stats_.delivered;
-    if (sinks_[to]) sinks_[to](link_event{link_event::kind::frame, std::move(f)});
-  });
+  }
+  pending.push_back({when, k_.next_order(), epoch_, 1});
+  k_.at(when, [this, to] { deliver_batch(to); });
+}
+
+void link::deliver_batch(int to) {
+  // In-order events run in the order they were scheduled, so this event's batch is the oldest one.
+  const batch b = batches_[to].front();
+  batches_[to].pop_front();
+  for (std::uint32_t i = 0; i < b.frames; ++i) {
+    bytes f = std::move(in_order_[to].front());
+    in_order_[to].pop_front();
+    deliver(to, b.epoch, f);
+  }
+}
+
+void link::deliver(int to, std::uint64_t epoch, bytes& f) {
+  if (epoch != epoch_ || !connected_) {
+    ++stats_.dropped;
+    trace("drop", {{"to", to}, {"bytes", f.size()}, {"why", "disconnected"}});
+    return;
+  }
+  ++stats_.delivered;
+  if (sinks_[to]) sinks_[to](link_event{link_event::kind::frame, std::move(f)});
 }
 
 void link::disconnect(std::string_view reason) {

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 
@@ -82,6 +83,21 @@ class link {
 
  private:
   void schedule_delivery(int to, bytes frame);
+  void deliver(int to, std::uint64_t epoch, bytes& frame);
+  void deliver_batch(int to);
+
+  // In-order frames in flight per direction, grouped by the kernel event that delivers them. A frame due at
+  // the same instant as the last one sent, with no other event scheduled in between, joins that event
+  // instead of taking the next insertion number: the order of everything is what it would have been with one
+  // event per frame, with fewer events (an MTU-23 BLE frame is up to a dozen packets).
+  struct batch {
+    time_us when;
+    std::uint64_t order;   // the delivering event's insertion number
+    std::uint64_t epoch;
+    std::uint32_t frames;  // taken from the front of in_order_[to]
+  };
+  std::array<std::deque<batch>, 2> batches_;
+  std::array<std::deque<bytes>, 2> in_order_;
 
   std::string name_;
   link_model model_;

@@ -40,6 +40,8 @@ class scheduler {
   time_us next_time();
 
   std::size_t pending() const { return live_; }
+  // The insertion number the next schedule() will take.
+  std::uint64_t next_seq() const { return seq_; }
 
  private:
   struct entry {

@@ -171,6 +171,46 @@ TEST_SUITE("sim/link") {
     CHECK(ids == iota(200));  // reordered, not lost or duplicated
   }
 
+  TEST_CASE("frames sent back to back that arrive together take one event, in order, both ways") {
+    world w({.delay_min_us = 2 * msec, .delay_max_us = 2 * msec});
+    w.k.at(0, [&w] {
+      for (int i = 0; i < 5; ++i) CHECK(w.l.send(0, frame(i)).has_value());
+      for (int i = 10; i < 13; ++i) CHECK(w.l.send(1, frame(i)).has_value());
+      for (int i = 5; i < 8; ++i) CHECK(w.l.send(0, frame(i)).has_value());  // after the other way: a new event
+    });
+    w.k.run({});
+    CHECK(w.frame_ids(1) == iota(8));
+    CHECK(w.frame_ids(0) == std::vector<int>{10, 11, 12});
+    for (const arrival& a : w.got[1]) CHECK(a.at == 2 * msec);
+    CHECK(w.k.events() == 1 + 3);  // the sending event, then one delivery per run of same-instant frames
+    CHECK(w.l.stats().delivered == 11);
+  }
+
+  TEST_CASE("an event scheduled between two frames keeps its place between their deliveries") {
+    world w({.delay_min_us = 2 * msec, .delay_max_us = 2 * msec});
+    std::vector<std::string> order;
+    w.l.attach(1, [&](link_event&& e) { order.push_back("frame " + std::to_string(frame_id(e.data))); });
+    w.k.at(0, [&] {
+      CHECK(w.l.send(0, frame(1)).has_value());
+      w.k.at(2 * msec, [&] { order.push_back("timer"); });
+      CHECK(w.l.send(0, frame(2)).has_value());
+    });
+    w.k.run({});
+    CHECK(order == std::vector<std::string>{"frame 1", "timer", "frame 2"});
+  }
+
+  TEST_CASE("a disconnect cuts every frame of a batch in flight") {
+    world w({.delay_min_us = 2 * msec, .delay_max_us = 2 * msec});
+    w.k.at(0, [&w] {
+      for (int i = 0; i < 4; ++i) CHECK(w.l.send(0, frame(i)).has_value());
+    });
+    w.k.at(1 * msec, [&w] { w.l.disconnect("test"); });
+    w.k.run({});
+    CHECK(w.frame_ids(1).empty());
+    CHECK(w.l.stats().dropped == 4);
+    CHECK(count_lines_with(w.lines.str(), "\"drop\"", "disconnected") == 4);
+  }
+
   TEST_CASE("a disconnect tells both sides and cuts the frames in flight") {
     world w({.delay_min_us = 10 * msec, .delay_max_us = 10 * msec});
     for (int i = 0; i < 10; ++i) w.send_at(i * msec, 0, i);  // arrive at 10 ms .. 19 ms
