@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <unordered_map>
 
 namespace pilesim::scenarios {
 namespace {
@@ -28,11 +29,24 @@ std::string secs(std::int64_t us) {
   return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
 }
 
-const metered_session* metered_for(const invariant_inputs& in, const server_session& s) {
-  for (const auto& m : in.metered)
-    if (m.session_id == s.id && m.pile == s.pile) return &m;
-  return nullptr;
-}
+// What the piles metered, by session id: a run may hold thousands of sessions, and every check that pairs a
+// server session with its metering would otherwise scan them all for each one.
+class metered_index {
+ public:
+  explicit metered_index(const std::vector<metered_session>& metered) {
+    for (const metered_session& m : metered) by_id_.emplace(m.session_id, &m);
+  }
+  // The metering of `s` by the pile the server issued it for, or null.
+  const metered_session* find(const server_session& s) const {
+    auto [first, last] = by_id_.equal_range(s.id);
+    for (auto it = first; it != last; ++it)
+      if (it->second->pile == s.pile) return it->second;
+    return nullptr;
+  }
+
+ private:
+  std::unordered_multimap<std::uint64_t, const metered_session*> by_id_;  // looked up, never iterated
+};
 
 // True when some phone stayed in range of `pile` for `bound` within [from, until).
 bool phone_came_back(const liveness_inputs& l, const std::string& pile, std::int64_t from) {
@@ -110,6 +124,7 @@ std::vector<check_outcome> check_invariants(const invariant_inputs& in) {
 check_outcome check_liveness(const invariant_inputs& in) {
   verdict v{"liveness_after_heal", {}};
   const liveness_inputs& l = in.liveness;
+  const metered_index metered(in.metered);
   std::vector<std::string> unchecked;
   std::optional<std::int64_t> last_reconciled;
   std::size_t due = 0;
@@ -119,7 +134,7 @@ check_outcome check_liveness(const invariant_inputs& in) {
         last_reconciled = s.reconciled_at_us;
       continue;
     }
-    const metered_session* m = metered_for(in, s);
+    const metered_session* m = metered.find(s);
     // Expired with nothing delivered is settled: the hold must be gone. Expired but metered means a bill
     // (of energy really delivered) is still owed, like any started session.
     if (s.state == "expired" && (m == nullptr || m->energy_wh == 0)) {
@@ -178,6 +193,7 @@ check_outcome check_liveness(const invariant_inputs& in) {
 }
 
 check_outcome check_refusals_leave_no_trace(const invariant_inputs& in) {
+  const metered_index metered(in.metered);
   verdict v{"forged_refused_no_trace", {}};
   std::map<std::uint64_t, const server_session*> by_id;
   for (const auto& s : in.sessions) by_id[s.id] = &s;
@@ -195,7 +211,7 @@ check_outcome check_refusals_leave_no_trace(const invariant_inputs& in) {
   for (const server_session& s : in.sessions) {
     if (s.state == "reconciled") {
       // Money moved: it must be for a bill of energy the pile really metered.
-      if (metered_for(in, s) == nullptr) v.fail(sid(s.id) + " settled without the pile ever starting it");
+      if (metered.find(s) == nullptr) v.fail(sid(s.id) + " settled without the pile ever starting it");
       continue;
     }
     // No genuine bill came: refused bills and refused starts must have moved nothing.
