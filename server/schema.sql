@@ -81,6 +81,8 @@ CREATE TABLE IF NOT EXISTS reservations (
 );
 CREATE INDEX IF NOT EXISTS reservations_by_pile ON reservations (pile_id, end_us);
 CREATE INDEX IF NOT EXISTS reservations_open_by_end ON reservations (end_us) WHERE state = 'open';
+-- Who holds a pile now, on every session start: a range over the pile's open windows in start order.
+CREATE INDEX IF NOT EXISTS reservations_open_by_pile ON reservations (pile_id, start_us) WHERE state = 'open';
 
 -- A session from authorization to reconciliation. held_minor is what the ledger holds for it right now;
 -- settle_count can never exceed one, so no session is ever settled twice, whatever the code above does.

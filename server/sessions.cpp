@@ -14,27 +14,29 @@ http::response view_answer(const session_row& s) {
                                               s.stop_reason})};
 }
 
-std::optional<std::uint64_t> first_id(cursor c) {
-  if (!c.step()) return std::nullopt;
-  return static_cast<std::uint64_t>(c.int64(0));
-}
+// Who holds the pile now through an open reservation covering the instant: the caller's own (a start without
+// naming it still uses it, rather than leaving it to expire and charge a no-show fee to someone who did show
+// up) and whether anyone else holds it. One pass over the pile's open reservations that began by now, in the
+// partial index's order, so no sorter is opened. Overlapping windows are refused, so at most one row matches
+// today; with more, the caller's earliest (start, then id) is the one used.
+struct reservation_holders {
+  std::optional<std::uint64_t> own;
+  bool other = false;
+};
 
-// Someone else's open reservation whose window covers now keeps the pile for them.
-bool reserved_by_other(context& cx, std::string_view pile) {
+reservation_holders holders_now(context& cx, std::string_view pile) {
+  reservation_holders h;
   auto c = cx.db.query(
-      "SELECT EXISTS (SELECT 1 FROM reservations WHERE pile_id = ?1 AND state = 'open' AND user_id <> ?2 "
-      "AND start_us <= ?3 AND end_us > ?3)",
-      pile, cx.user, cx.now_us);
-  return c.step() && c.int64(0) != 0;
-}
-
-// The caller's own open reservation covering now: a start without naming it still uses it, rather than
-// leaving it to expire and charge a no-show fee to someone who did show up.
-std::optional<std::uint64_t> own_reservation_now(context& cx, std::string_view pile) {
-  return first_id(cx.db.query(
-      "SELECT id FROM reservations WHERE pile_id = ?1 AND state = 'open' AND user_id = ?2 "
-      "AND start_us <= ?3 AND end_us > ?3 ORDER BY start_us, id LIMIT 1",
-      pile, cx.user, cx.now_us));
+      "SELECT id, user_id FROM reservations "
+      "WHERE pile_id = ?1 AND state = 'open' AND start_us <= ?2 AND end_us > ?2 ORDER BY start_us, id",
+      pile, cx.now_us);
+  while (c.step()) {
+    if (c.text(1) != cx.user)
+      h.other = true;
+    else if (!h.own)
+      h.own = static_cast<std::uint64_t>(c.int64(0));
+  }
+  return h;
 }
 
 // A pile is busy while an authorization for it may still be accepted, or a session on it has started and its
@@ -65,10 +67,10 @@ admission admit(context& cx, const api::session_request& req, const pile_row& pi
     if (r->pile != pile.id) return {refuse(400, "bad_request", "the reservation is for another pile"), {}};
     if (r->state != "open") return {refuse(409, "reservation_not_open", "the reservation is " + r->state), {}};
     a.reservation = r->id;
-  } else {
-    a.reservation = own_reservation_now(cx, pile.id);
   }
-  if (reserved_by_other(cx, pile.id)) return {refuse(409, "reserved", "the pile is reserved by someone else now"), {}};
+  const reservation_holders holders = holders_now(cx, pile.id);
+  if (req.reservation == 0) a.reservation = holders.own;
+  if (holders.other) return {refuse(409, "reserved", "the pile is reserved by someone else now"), {}};
   if (pile_busy(cx, pile.id)) return {refuse(409, "busy", "the pile has an active session"), {}};
   if (req.amount > cx.books.available(cx.user))
     return {refuse(402, "insufficient_balance", "the amount exceeds the wallet's balance"), {}};
