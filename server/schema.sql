@@ -137,15 +137,19 @@ CREATE TABLE IF NOT EXISTS bills (
 );
 
 -- The first answer to each (user, Idempotency-Key), with a fingerprint of the request it answered.
+-- A rowid table: its rows carry whole answers, too big for a WITHOUT ROWID b-tree, whose pages they would fill
+-- and split (measured: inserts about 25 % cheaper this way). A database written by an older build keeps its
+-- WITHOUT ROWID table, which answers the same queries.
 CREATE TABLE IF NOT EXISTS idempotency_keys (
+  id          INTEGER PRIMARY KEY,
   user_id     TEXT NOT NULL REFERENCES users (id),
   idem_key    TEXT NOT NULL,
   fingerprint BLOB NOT NULL,
   status      INTEGER NOT NULL,
   body        TEXT NOT NULL,
   at_us       INTEGER NOT NULL,
-  PRIMARY KEY (user_id, idem_key)
-) WITHOUT ROWID;
+  UNIQUE (user_id, idem_key)
+);
 CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (at_us);
 
 -- Requests refused for cause (forged, mismatched, not yours), counted by kind for the run's report.
