@@ -78,7 +78,7 @@ http::response upload_bill(context& cx, std::uint64_t id, std::string_view body)
   // the MAC holds.
   auto pile_id = peek_pile_id(up->bill);
   if (!pile_id) return refuse_counted(cx, 422, "bill_forged", "forged", "the bill is not a sealed bill");
-  auto pile = load_pile(cx.db, *pile_id);
+  auto pile = cx.piles.find(*pile_id);
   if (!pile) return refuse_counted(cx, 422, "bill_forged", "forged", "the bill names no known pile");
   auto b = open_bill(up->bill, pile->key);
   if (!b) return refuse_counted(cx, 422, "bill_forged", "forged", "the bill is not sealed by its pile");

@@ -6,6 +6,7 @@
 #include "server/api/http.hpp"
 #include "server/database.hpp"
 #include "server/ledger.hpp"
+#include "server/rows.hpp"
 #include "server/service.hpp"
 
 #include <algorithm>
@@ -18,6 +19,7 @@ namespace pilesim::server {
 struct context {
   database& db;
   ledger& books;
+  pile_cache& piles;
   const service_config& config;
   std::string_view user;                         // the authenticated caller
   std::int64_t now_us = 0;

@@ -18,7 +18,7 @@ http::response answer(int status, const reservation_row& r) {
 http::response create_reservation(context& cx, std::string_view body) {
   auto req = api::parse_reservation_request(body);
   if (!req) return refuse(400, "bad_request", "the body is not a reservation request");
-  auto pile = load_pile(cx.db, req->pile);
+  auto pile = cx.piles.find(req->pile);
   if (!pile) return refuse(404, "not_found", "no such pile");
   const std::int64_t duration_us = req->duration_us == 0 ? pile->reservation_hold_us : req->duration_us;
   if (duration_us < 0 || duration_us > cx.config.reservation_duration_us_max)

@@ -61,4 +61,21 @@ std::optional<session_row> load_session(database& db, std::uint64_t id) {
   return s;
 }
 
+const pile_row* pile_cache::find(std::string_view id) {
+  if (rollbacks_ != db_.rollbacks()) {
+    rows_.clear();
+    rollbacks_ = db_.rollbacks();
+  }
+  if (auto it = rows_.find(id); it != rows_.end()) return &it->second;
+  auto row = load_pile(db_, id);
+  if (!row) return nullptr;
+  std::string key = row->id;
+  return &rows_.emplace(std::move(key), std::move(*row)).first->second;
+}
+
+void pile_cache::set_last_counter(std::string_view id, std::uint64_t counter) {
+  // A row not cached is read from the database, which already holds the new value.
+  if (auto it = rows_.find(id); it != rows_.end()) it->second.last_counter = counter;
+}
+
 }  // namespace pilesim::server

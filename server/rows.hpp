@@ -8,9 +8,11 @@
 #include "sim/token.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace pilesim::server {
 
@@ -53,5 +55,31 @@ struct session_row {
 std::optional<pile_row> load_pile(database& db, std::string_view id);
 std::optional<reservation_row> load_reservation(database& db, std::uint64_t id);
 std::optional<session_row> load_session(database& db, std::uint64_t id);
+
+// Pile rows by id, each read once: a pile's key, tariff and limits never change after add_pile, and its
+// last_counter changes only in create_session, which records the new value here in the same transaction.
+// Only a cache: it is dropped whenever a transaction rolls back (see database::rollbacks), so a counter
+// recorded by a request that did not commit never outlives it, and it is lost with the service in a crash.
+class pile_cache {
+ public:
+  explicit pile_cache(database& db) : db_(db) {}
+
+  // The pile's row, or nullptr for an unknown pile (not remembered: it may be added later). The pointer stays
+  // valid for the rest of the transaction.
+  const pile_row* find(std::string_view id);
+  // Records a last_counter just written to the pile's row, in the transaction that is still open.
+  void set_last_counter(std::string_view id, std::uint64_t counter);
+
+ private:
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+
+  database& db_;
+  // Looked up by id, never iterated.
+  std::unordered_map<std::string, pile_row, text_hash, std::equal_to<>> rows_;
+  std::uint64_t rollbacks_ = 0;
+};
 
 }  // namespace pilesim::server

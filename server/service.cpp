@@ -111,7 +111,7 @@ void count_refusal(database& db, std::string_view kind) {
          kind);
 }
 
-service::service(database& db, service_config config) : db_(db), books_(db), config_(config) {
+service::service(database& db, service_config config) : db_(db), books_(db), piles_(db), config_(config) {
   // Only hashing and MACs are used (never libsodium's randomness); init picks the fast implementations.
   if (sodium_init() < 0) std::abort();
   apply_schema(db_);
@@ -204,7 +204,7 @@ http::response service::handle_authenticated(const http::request& req, std::stri
       return refuse(422, "idempotency_key_reused", "this Idempotency-Key already answered a different request");
     }
   }
-  context cx{db_, books_, config_, user, now_us};
+  context cx{db_, books_, piles_, config_, user, now_us};
   http::response res = dispatch(cx, r, req.body);
   if (mutating) store_answer(db_, user, req.idempotency_key, of, res, now_us);
   tx.commit();

@@ -8,6 +8,7 @@
 #include "server/database.hpp"
 #include "server/ledger.hpp"
 #include "server/read_model.hpp"
+#include "server/rows.hpp"
 #include "sim/money.hpp"
 #include "sim/pricing.hpp"
 #include "sim/time.hpp"
@@ -90,6 +91,7 @@ class service {
 
   database& db_;
   ledger books_;
+  pile_cache piles_;
   service_config config_;
   // A lower bound on the next deadline (never later than the true one), so handle() can skip run_due() with
   // one comparison; it is exact while due_exact_ holds, i.e. until a mutating request commits. Both are only

@@ -102,7 +102,7 @@ http::response create_session(context& cx, std::string_view body) {
   if (req->vehicle.id.empty() || req->vehicle.id.size() > vehicle_id_len_max || req->vehicle.battery_wh < 0 ||
       req->vehicle.max_ac_w < 0)
     return refuse(400, "bad_request", "the vehicle is invalid");
-  auto pile = load_pile(cx.db, req->pile);
+  auto pile = cx.piles.find(req->pile);
   if (!pile) return refuse(404, "not_found", "no such pile");
   admission a = admit(cx, *req, *pile);
   if (a.refusal) return std::move(*a.refusal);
@@ -126,6 +126,7 @@ http::response create_session(context& cx, std::string_view body) {
       s.rate.energy.e4, s.rate.service.e4, s.frozen, s.counter, cx.now_us, expires_at_us, hold_release_at_us);
   s.id = static_cast<std::uint64_t>(cx.db.last_insert_id());
   cx.db.run("UPDATE piles SET last_counter = ?2 WHERE id = ?1", pile->id, s.counter);
+  cx.piles.set_last_counter(pile->id, s.counter);
   if (a.reservation)
     cx.db.run("UPDATE reservations SET state = 'used', closed_at_us = ?2 WHERE id = ?1", *a.reservation, cx.now_us);
   cx.books.hold(cx.user, s.frozen, cx.now_us, {s.id, 0});
@@ -151,7 +152,7 @@ http::response confirm_started(context& cx, std::uint64_t id, std::string_view b
     count_refusal(cx.db, "forbidden");
     return refuse(403, "forbidden", "the session is not yours");
   }
-  auto pile = load_pile(cx.db, s->pile);
+  auto pile = cx.piles.find(s->pile);
   if (!pile) throw database_error("session " + std::to_string(id) + " names an unknown pile");
   auto ack = open_start_ack(up->ack, pile->key);
   if (!ack) {

@@ -540,6 +540,52 @@ TEST_SUITE("server/service") {
     w.check_books();
   }
 
+  TEST_CASE("with several open reservations covering now, a start uses the caller's earliest, and anyone else's refuses it") {
+    // Overlapping windows are refused through the API, so these are written straight to the disk.
+    world w;
+    auto put = [&](const char* user, std::int64_t start_us) {
+      w.db.run(
+          "INSERT INTO reservations (user_id, pile_id, start_us, end_us, state, created_at_us) "
+          "VALUES (?1, 'P1', ?2, ?3, 'open', 0)",
+          user, start_us, 30 * minute_us);
+      return static_cast<std::uint64_t>(w.db.last_insert_id());
+    };
+    const auto later = put("alice", 5 * minute_us);
+    const auto earlier = put("alice", 2 * minute_us);
+    const auto same_start = put("alice", 2 * minute_us);
+    const auto future = put("alice", 20 * minute_us);
+    w.now = 10 * minute_us;
+    const auto s = w.start("alice", "P1", money{1000});
+    CHECK(w.session(s.session).reservation == earlier);
+    CHECK(w.reservation(earlier).state == "used");
+    CHECK(w.reservation(same_start).state == "open");
+    CHECK(w.reservation(later).state == "open");
+    CHECK(w.reservation(future).state == "open");
+    REQUIRE(w.upload("alice", s.session, w.bill_for(s, 100)).status == 200);
+
+    put("bob", 8 * minute_us);
+    const auto refused = w.start_raw("alice", "P1", money{1000});
+    CHECK(refused.status == 409);
+    CHECK(w.error_of(refused) == "reserved");
+    CHECK(w.reservation(same_start).state == "open");
+  }
+
+  TEST_CASE("a start rolled back after issuing its counter leaves the next start that same counter") {
+    world w;
+    const auto s1 = w.start("alice", "P1", money{1000});
+    REQUIRE(w.upload("alice", s1.session, w.bill_for(s1, 100)).status == 200);
+    // The disk refuses to store the answer: the session, its counter and its hold were written, then rolled back.
+    w.db.exec(
+        "CREATE TEMP TRIGGER refuse_answers BEFORE INSERT ON idempotency_keys "
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+    CHECK(w.start_raw("bob", "P1", money{1000}).status == 500);
+    w.db.exec("DROP TRIGGER refuse_answers");
+    const auto s2 = w.start("bob", "P1", money{1000});
+    CHECK(w.authorization_of(s2).counter == w.authorization_of(s1).counter + 1);
+    CHECK(w.wallet("bob").held == money{1000});
+    w.check_books();
+  }
+
   TEST_CASE("due work runs before a request, whoever calls first") {
     world w;
     const auto r = w.reserve("alice", "P1", 10 * minute_us);
