@@ -16,10 +16,18 @@ namespace {
   throw database_error(msg);
 }
 
-// Heterogeneous lookup, so that finding a cached statement needs no std::string per query.
-struct text_hash {
+// Heterogeneous lookup by sql, so that finding a cached statement needs no std::string and no hashing per
+// query: the key's hash is the one sql computed at compile time.
+struct sql_hash {
   using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  std::size_t operator()(const sql& s) const noexcept { return s.hash(); }
+  std::size_t operator()(const std::string& s) const noexcept { return sql::hash_of(s); }
+};
+struct sql_equal {
+  using is_transparent = void;
+  bool operator()(const std::string& a, const std::string& b) const noexcept { return a == b; }
+  bool operator()(const sql& a, const std::string& b) const noexcept { return a.text() == b; }
+  bool operator()(const std::string& a, const sql& b) const noexcept { return a == b.text(); }
 };
 
 struct cached_statement {
@@ -32,7 +40,7 @@ struct cached_statement {
 // Node-based map: a cached_statement never moves, so cursors may point into it. Never iterated where order matters.
 struct database::state {
   sqlite3* db = nullptr;
-  std::unordered_map<std::string, cached_statement, text_hash, std::equal_to<>> statements;
+  std::unordered_map<std::string, cached_statement, sql_hash, sql_equal> statements;
 
   ~state() {
     for (auto& [sql, s] : statements) sqlite3_finalize(s.stmt);
@@ -138,17 +146,18 @@ void database::exec(std::string_view sql) {
   }
 }
 
-cursor database::borrow(std::string_view sql) {
-  auto it = s_->statements.find(sql);
+cursor database::borrow(sql text) {
+  auto it = s_->statements.find(text);
   if (it == s_->statements.end()) {
+    const std::string_view t = text.text();
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v3(s_->db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
+    if (sqlite3_prepare_v3(s_->db, t.data(), static_cast<int>(t.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
                            nullptr) != SQLITE_OK)
-      fail(s_->db, sql);
-    it = s_->statements.emplace(std::string(sql), cached_statement{stmt, false}).first;
+      fail(s_->db, t);
+    it = s_->statements.emplace(std::string(t), cached_statement{stmt, false}).first;
   }
   // Checked in release builds too: a second borrow would silently reset the first cursor's rows.
-  if (it->second.busy) throw database_error("statement borrowed while in use: " + std::string(sql));
+  if (it->second.busy) throw database_error("statement borrowed while in use: " + std::string(text.text()));
   it->second.busy = true;
   return cursor(it->second.stmt, &it->second.busy);
 }

@@ -25,6 +25,32 @@ class database_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The text of a cached statement, always a string literal at the call site. Its hash is computed at compile
+// time (the constructor is consteval), so finding the prepared statement on each use reads the text only to
+// compare it with the cached one, never to hash it again.
+class sql {
+ public:
+  template <std::size_t N>
+  consteval sql(const char (&text)[N]) : text_(text, N - 1), hash_(hash_of(text_)) {}  // NOLINT: implicit on purpose
+
+  std::string_view text() const { return text_; }
+  std::size_t hash() const { return hash_; }
+
+  // FNV-1a: simple enough to run at compile time, and only ever compared with itself.
+  static constexpr std::size_t hash_of(std::string_view s) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char c : s) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ULL;
+    }
+    return static_cast<std::size_t>(h);
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t hash_;
+};
+
 // A cached statement on loan, with its parameters bound. It is reset when the cursor goes out of scope, so a
 // statement never stays half-stepped; asking for the same SQL while a cursor on it is alive is a bug (it asserts).
 class cursor {
@@ -77,16 +103,16 @@ class database {
 
   // Borrows the cached statement for `sql` (prepared on first use) and binds `args` to ?1, ?2, ...
   template <class... Args>
-  cursor query(std::string_view sql, const Args&... args) {
-    cursor c = borrow(sql);
+  cursor query(sql text, const Args&... args) {
+    cursor c = borrow(text);
     int index = 0;
     (c.bind(++index, args), ...);
     return c;
   }
   // The same, stepped to completion: for INSERT, UPDATE and DELETE.
   template <class... Args>
-  void run(std::string_view sql, const Args&... args) {
-    cursor c = query(sql, args...);
+  void run(sql text, const Args&... args) {
+    cursor c = query(text, args...);
     while (c.step()) {
     }
   }
@@ -103,7 +129,7 @@ class database {
   friend class transaction;
   struct state;
   explicit database(std::unique_ptr<state> s);
-  cursor borrow(std::string_view sql);
+  cursor borrow(sql text);
 
   std::unique_ptr<state> s_;
   std::uint64_t rollbacks_ = 0;
