@@ -52,7 +52,9 @@ END;
 CREATE TRIGGER IF NOT EXISTS ledger_entries_no_delete BEFORE DELETE ON ledger_entries BEGIN
   SELECT RAISE(ABORT, 'ledger entries are append-only');
 END;
-CREATE INDEX IF NOT EXISTS ledger_entries_by_session ON ledger_entries (session_id) WHERE session_id IS NOT NULL;
+-- No index by session: no query reads a session's entries (the audit scans them all), and one would cost every
+-- entry an index insert. Databases written by older builds drop theirs.
+DROP INDEX IF EXISTS ledger_entries_by_session;
 
 -- Piles, their MAC key and their tariff. last_counter is the last start-authorization counter issued: the pile
 -- refuses any authorization whose counter is not above the last one it accepted.
