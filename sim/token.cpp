@@ -10,8 +10,9 @@ namespace {
 
 constexpr std::uint8_t version = 1;
 enum class kind : std::uint8_t { authorization = 1, bill = 2, receipt = 3, start_ack = 4 };
-constexpr std::size_t mac_len = crypto_auth_BYTES;
-static_assert(crypto_auth_KEYBYTES == 32 && crypto_auth_hmacsha512256_BYTES == mac_len && mac_len == 32);
+constexpr std::size_t mac_len = 32;
+static_assert(crypto_generichash_blake2b_KEYBYTES_MIN <= 32 && 32 <= crypto_generichash_blake2b_KEYBYTES_MAX);
+static_assert(crypto_generichash_blake2b_BYTES_MIN <= mac_len && mac_len <= crypto_generichash_blake2b_BYTES_MAX);
 
 void ensure_sodium() {
   static const int rc = sodium_init();
@@ -25,22 +26,23 @@ void put_header(byte_writer& w, kind k, std::string_view pile_id) {
   w.str8(pile_id);
 }
 
-// HMAC's key schedule (hashing the padded key into the inner and outer states) is two of the five SHA-512
-// blocks a short token costs. Each thread keeps the keyed states of the keys it used last, direct-mapped by
-// the key's first bytes (keys are uniformly random), so a pile's or the server's next token for the same key
-// starts from a copy. The bytes produced are exactly crypto_auth's.
+// The MAC is keyed BLAKE2b-256 (libsodium's crypto_generichash with the pile's 32-byte key, its documented way
+// to authenticate a message with a secret key): a PRF, so as unforgeable as HMAC, at a fraction of
+// HMAC-SHA-512's cost on tokens of 60-200 bytes (two or three BLAKE2b blocks, against five SHA-512 blocks).
+// Each thread keeps the keyed states of the keys it used last, direct-mapped by the key's first bytes (keys
+// are uniformly random), so the next token for the same key starts from a copy.
 struct keyed_state {
   key32 key{};
-  crypto_auth_hmacsha512256_state state{};
+  crypto_generichash_blake2b_state state{};
   bool ready = false;
 };
 
-const crypto_auth_hmacsha512256_state& keyed(const key32& key) {
+const crypto_generichash_blake2b_state& keyed(const key32& key) {
   thread_local std::array<keyed_state, 64> cache;
   keyed_state& e = cache[(key[0] | (key[1] << 8)) % cache.size()];
   if (!e.ready || e.key != key) {
     ensure_sodium();
-    crypto_auth_hmacsha512256_init(&e.state, key.data(), key.size());
+    if (crypto_generichash_blake2b_init(&e.state, key.data(), key.size(), mac_len) != 0) std::abort();
     e.key = key;
     e.ready = true;
   }
@@ -48,10 +50,10 @@ const crypto_auth_hmacsha512256_state& keyed(const key32& key) {
 }
 
 std::array<std::uint8_t, mac_len> mac_of(std::span<const std::uint8_t> data, const key32& key) {
-  crypto_auth_hmacsha512256_state st = keyed(key);
-  crypto_auth_hmacsha512256_update(&st, data.data(), data.size());
+  crypto_generichash_blake2b_state st = keyed(key);
+  crypto_generichash_blake2b_update(&st, data.data(), data.size());
   std::array<std::uint8_t, mac_len> mac{};
-  crypto_auth_hmacsha512256_final(&st, mac.data());
+  crypto_generichash_blake2b_final(&st, mac.data(), mac.size());
   sodium_memzero(&st, sizeof st);
   return mac;
 }

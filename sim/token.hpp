@@ -1,6 +1,7 @@
 // The messages that server and pile exchange end to end through the untrusted phone: a start authorization
 // (server -> pile), a bill (pile -> server) and a receipt (server -> pile), each MACed with the pile's key
-// (libsodium crypto_auth, HMAC-SHA-512-256). The phone relays them as opaque bytes and can forge none of them.
+// (keyed BLAKE2b-256 through libsodium's crypto_generichash). The phone relays them as opaque bytes and can
+// forge none of them.
 // Opening a token checks the MAC before decoding anything else; policy (expiry, counters) is the receiver's.
 #pragma once
 
