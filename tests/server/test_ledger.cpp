@@ -7,6 +7,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 using namespace pilesim;
 using namespace pilesim::server;
@@ -151,6 +152,61 @@ TEST_SUITE("server/ledger") {
       CHECK(t.revenue == money{revenue});
       CHECK(t.balances + t.held == money{deposited - revenue});
       b.check_sound();
+    }
+  }
+
+  // The audit is the evidence that money is conserved: each check must catch the tampering it is there for, in
+  // the same words and order whatever computes it. The tables are changed behind the ledger's back.
+  TEST_CASE("the audit reports tampered books") {
+    books b;
+    {
+      transaction tx(b.db);
+      b.l.deposit("alice", money{20000}, 0);
+      b.l.hold("alice", money{5000}, 1, {7, 0});
+      b.l.capture("alice", money{1260}, 2, {7, 0});
+      b.l.release("alice", money{3740}, 2, {7, 0});
+      b.l.charge_fee("alice", money{200}, 3, {0, 4});
+      b.l.deposit("bob", money{900}, 4);
+      b.l.hold("bob", money{300}, 5, {8, 0});
+      tx.commit();
+    }
+    b.check_sound();
+
+    SUBCASE("a balance that is not the sum of its entries") {
+      b.db.run("UPDATE accounts SET balance_minor = balance_minor + 150 WHERE name = 'hold:bob'");
+      CHECK(b.l.audit() == std::vector<std::string>{
+                               "account hold:bob has balance 4.50 but its entries sum to 3.00",
+                               "accounts sum to 1.50, not zero",
+                               "user bob: available 6.00 + held 4.50 != deposits 9.00 - captured 0.00 - fees 0.00",
+                           });
+    }
+    SUBCASE("an entry the balances never saw") {
+      b.db.exec("DROP TRIGGER ledger_entries_post");
+      b.db.run("INSERT INTO ledger_entries (kind, from_account, to_account, amount_minor, at_us) "
+               "SELECT 'fee', available, 2, 75, 6 FROM wallets WHERE user_id = 'bob'");
+      CHECK(b.l.audit() == std::vector<std::string>{
+                               "account operator:revenue has balance 14.60 but its entries sum to 15.35",
+                               "account wallet:bob has balance 6.00 but its entries sum to 5.25",
+                               "user bob: available 6.00 + held 3.00 != deposits 9.00 - captured 0.00 - fees 0.75",
+                           });
+    }
+    SUBCASE("an entry gone from under its balances") {
+      b.db.exec("DROP TRIGGER ledger_entries_no_delete");
+      b.db.run("DELETE FROM ledger_entries WHERE kind = 'deposit' AND amount_minor = 900");
+      CHECK(b.l.audit() == std::vector<std::string>{
+                               "account external:deposits has balance -209.00 but its entries sum to -200.00",
+                               "account wallet:bob has balance 6.00 but its entries sum to -3.00",
+                               "user bob: available 6.00 + held 3.00 != deposits 0.00 - captured 0.00 - fees 0.00",
+                           });
+    }
+    SUBCASE("money that left a wallet as neither a capture nor a fee") {
+      // Posted like any entry, so every account matches its entries and the books balance; only the per-user
+      // check sees that alice lost money she neither spent on a session nor paid as a fee.
+      b.db.run("INSERT INTO ledger_entries (kind, from_account, to_account, amount_minor, at_us) "
+               "SELECT 'hold', available, 2, 40, 6 FROM wallets WHERE user_id = 'alice'");
+      CHECK(b.l.audit() == std::vector<std::string>{
+                               "user alice: available 185.00 + held 0.00 != deposits 200.00 - captured 12.60 - fees 2.00",
+                           });
     }
   }
 }
