@@ -56,7 +56,7 @@ cursor::cursor(cursor&& other) noexcept : stmt_(other.stmt_), busy_(other.busy_)
 cursor::~cursor() {
   if (!stmt_) return;
   sqlite3_reset(stmt_);
-  sqlite3_clear_bindings(stmt_);
+  sqlite3_clear_bindings(stmt_);  // also drops the pointers bound in place (database::run), before they dangle
   *busy_ = false;
 }
 
@@ -98,6 +98,18 @@ void cursor::bind(int index, std::span<const std::uint8_t> v) {
   static const std::uint8_t empty = 0;
   const void* p = v.empty() ? &empty : v.data();
   if (sqlite3_bind_blob64(stmt_, index, p, v.size(), SQLITE_TRANSIENT) != SQLITE_OK)
+    fail(sqlite3_db_handle(stmt_), "bind");
+}
+
+void cursor::bind_in_place(int index, std::string_view v) {
+  if (sqlite3_bind_text64(stmt_, index, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8) != SQLITE_OK)
+    fail(sqlite3_db_handle(stmt_), "bind");
+}
+
+void cursor::bind_in_place(int index, std::span<const std::uint8_t> v) {
+  static const std::uint8_t empty = 0;  // as in bind: a zero-length blob, not NULL
+  const void* p = v.empty() ? &empty : v.data();
+  if (sqlite3_bind_blob64(stmt_, index, p, v.size(), SQLITE_STATIC) != SQLITE_OK)
     fail(sqlite3_db_handle(stmt_), "bind");
 }
 

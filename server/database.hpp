@@ -80,6 +80,17 @@ class cursor {
 
  private:
   friend class database;
+  // Binds without a copy: the caller keeps the bytes alive until the cursor ends. Anything but text and blobs
+  // binds as usual.
+  void bind_in_place(int index, std::string_view v);
+  void bind_in_place(int index, const std::string& v) { bind_in_place(index, std::string_view(v)); }
+  void bind_in_place(int index, const char* v) { bind_in_place(index, std::string_view(v)); }
+  void bind_in_place(int index, std::span<const std::uint8_t> v);
+  template <class T>
+  void bind_in_place(int index, const T& v) {
+    bind(index, v);
+  }
+
   cursor(sqlite3_stmt* stmt, bool* busy) : stmt_(stmt), busy_(busy) {}
 
   sqlite3_stmt* stmt_;
@@ -109,10 +120,14 @@ class database {
     (c.bind(++index, args), ...);
     return c;
   }
-  // The same, stepped to completion: for INSERT, UPDATE and DELETE.
+  // The same, stepped to completion: for INSERT, UPDATE and DELETE. The arguments outlive every step (the
+  // cursor ends inside this call, and clears its bindings as it does), so text and blobs are bound in place
+  // rather than copied: a stored answer's body is the largest thing a request writes.
   template <class... Args>
   void run(sql text, const Args&... args) {
-    cursor c = query(text, args...);
+    cursor c = borrow(text);
+    int index = 0;
+    (c.bind_in_place(++index, args), ...);
     while (c.step()) {
     }
   }
