@@ -82,11 +82,11 @@ std::vector<check_outcome> check_invariants(const invariant_inputs& in) {
   out.push_back(no_overcharge.done());
 
   verdict energy_matches{"energy_billed_equals_metered", {}};
+  const metered_index metered(in.metered);
   for (const auto& s : in.sessions) {
     if (s.state != "reconciled") continue;
-    auto it = std::find_if(in.metered.begin(), in.metered.end(),
-                           [&](const metered_session& m) { return m.session_id == s.id && m.pile == s.pile; });
-    if (it == in.metered.end()) energy_matches.fail(sid(s.id) + " reconciled but never metered by " + s.pile);
+    const metered_session* it = metered.find(s);
+    if (it == nullptr) energy_matches.fail(sid(s.id) + " reconciled but never metered by " + s.pile);
     else if (it->energy_wh != s.energy_wh)
       energy_matches.fail(sid(s.id) + " billed " + std::to_string(s.energy_wh) + " Wh, metered " +
                           std::to_string(it->energy_wh) + " Wh");
@@ -104,16 +104,24 @@ std::vector<check_outcome> check_invariants(const invariant_inputs& in) {
   out.push_back(check_liveness(in));
 
   verdict no_overlap{"reservations_never_overlap", {}};
+  // Sorted by pile and start, a window can only overlap the ones after it that start before it ends: every
+  // overlapping pair is found without comparing all pairs (a long run holds thousands of reservations).
   std::vector<const server_reservation*> live;
   for (const auto& r : in.reservations)
     if (r.state != "cancelled") live.push_back(&r);
+  std::sort(live.begin(), live.end(), [](const server_reservation* a, const server_reservation* b) {
+    if (a->pile != b->pile) return a->pile < b->pile;
+    if (a->start_us != b->start_us) return a->start_us < b->start_us;
+    return a->id < b->id;
+  });
   for (std::size_t i = 0; i < live.size(); ++i)
-    for (std::size_t j = i + 1; j < live.size(); ++j) {
+    for (std::size_t j = i + 1; j < live.size() && live[j]->pile == live[i]->pile; ++j) {
       const auto& a = *live[i];
       const auto& b = *live[j];
-      if (a.pile == b.pile && a.start_us < b.end_us && b.start_us < a.end_us)
-        no_overlap.fail("reservations " + std::to_string(a.id) + " and " + std::to_string(b.id) + " overlap on " +
-                        a.pile);
+      if (b.start_us >= a.end_us) break;  // b and every later window start after a ends
+      if (a.start_us < b.end_us)
+        no_overlap.fail("reservations " + std::to_string(std::min(a.id, b.id)) + " and " +
+                        std::to_string(std::max(a.id, b.id)) + " overlap on " + a.pile);
     }
   out.push_back(no_overlap.done());
 

@@ -1,6 +1,6 @@
-// Unit tests of the invariant checkers added for faults: liveness after heal (5), refusals leave no trace in the
-// money (7) and fault vacuity (faults_applied). Each builds plain inputs by hand, so a checker is judged
-// without running a world.
+// Unit tests of the invariant checkers: liveness after heal (5), reservations never overlap (6), refusals leave
+// no trace in the money (7) and fault vacuity (faults_applied). Each builds plain inputs by hand, so a checker
+// is judged without running a world.
 #include "scenarios/engine/invariants.hpp"
 
 #include <doctest/doctest.h>
@@ -210,5 +210,46 @@ TEST_SUITE("scenarios/invariants/faults_applied") {
     CHECK(out[4].what == "liveness_after_heal");
     CHECK(out[6].what == "forged_refused_no_trace");
     for (const auto& c : out) CHECK(c.held);
+  }
+}
+
+TEST_SUITE("scenarios/invariants/overlap") {
+  const check_outcome* find_check(const std::vector<check_outcome>& out, std::string_view name) {
+    for (const auto& c : out)
+      if (c.what == name) return &c;
+    return nullptr;
+  }
+
+  TEST_CASE("every overlapping pair on a pile is reported once; touching windows and other piles are not") {
+    invariant_inputs in;
+    in.reservations = {
+        {1, "P1", 0, 10 * min_us, "used"},
+        {2, "P1", 10 * min_us, 20 * min_us, "expired"},      // touches 1: no overlap
+        {3, "P1", 5 * min_us, 12 * min_us, "open"},          // overlaps 1 and 2
+        {4, "P2", 0, 30 * min_us, "open"},                   // another pile
+        {5, "P1", 15 * min_us, 16 * min_us, "cancelled"},    // cancelled windows free the pile
+        {6, "P1", 19 * min_us, 40 * min_us, "open"},         // overlaps 2 only
+    };
+    const auto out = check_invariants(in);
+    const check_outcome* c = find_check(out, "reservations_never_overlap");
+    REQUIRE(c != nullptr);
+    CHECK_FALSE(c->held);
+    CHECK(c->detail.find("reservations 1 and 3 overlap on P1") != std::string::npos);
+    CHECK(c->detail.find("reservations 2 and 3 overlap on P1") != std::string::npos);
+    CHECK(c->detail.find("reservations 2 and 6 overlap on P1") != std::string::npos);
+    CHECK(c->detail.find("1 and 2") == std::string::npos);
+    CHECK(c->detail.find(" 4 ") == std::string::npos);
+    CHECK(c->detail.find(" 5 ") == std::string::npos);
+    CHECK(c->detail.find("3 and 6") == std::string::npos);
+  }
+
+  TEST_CASE("back-to-back windows over many piles hold") {
+    invariant_inputs in;
+    for (std::uint64_t i = 0; i < 2000; ++i)
+      in.reservations.push_back({i + 1, "P" + std::to_string(i % 20), static_cast<std::int64_t>(i / 20) * min_us,
+                                 static_cast<std::int64_t>(i / 20 + 1) * min_us, "used"});
+    const check_outcome* c = find_check(check_invariants(in), "reservations_never_overlap");
+    REQUIRE(c != nullptr);
+    CHECK(c->held);
   }
 }
