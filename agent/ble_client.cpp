@@ -28,8 +28,15 @@ void ble_client::drop_state() {
   replies_.clear();
 }
 
-// Every wait below takes inputs already queued (the packets of a frame arrive together) at once: receive_until
-// would hand each over too, queued input always winning over the deadline, but through a round trip each.
+// Every wait below takes an input already queued (the packets of a frame arrive together) at once: receive_until
+// would hand it over too, queued input always winning over the deadline, but through a round trip each.
+bool ble_client::absorb_queued() {
+  std::optional<input> queued = inbox_.try_receive();
+  if (!queued) return false;
+  absorb(*queued);
+  return true;
+}
+
 void ble_client::absorb(input& in) {
   if (in.link == nullptr) {
     poked_ = true;
@@ -94,10 +101,7 @@ void ble_client::disconnect(std::string_view why) {
 
 sim::asio::awaitable<void> ble_client::pause_until(sim::time_us until) {
   for (;;) {
-    if (std::optional<input> queued = inbox_.try_receive()) {
-      absorb(*queued);
-      continue;
-    }
+    if (absorb_queued()) continue;
     auto in = co_await inbox_.receive_until(until);
     if (!in) co_return;
     absorb(*in);
@@ -127,10 +131,7 @@ sim::asio::awaitable<result<void>> ble_client::connect(std::string pile) {
     l->connect();
     const sim::time_us deadline = cx_.k.now() + o.connect_timeout_us;
     while (state_ == state::connecting) {
-      if (std::optional<input> queued = inbox_.try_receive()) {
-        absorb(*queued);
-        continue;
-      }
+      if (absorb_queued()) continue;
       auto in = co_await inbox_.receive_until(deadline);
       if (!in) break;
       absorb(*in);
@@ -173,10 +174,7 @@ sim::asio::awaitable<result<protocol::message>> ble_client::request(protocol::me
         co_return reply;
       }
       if (!connected()) co_return errc::disconnected;
-      if (std::optional<input> queued = inbox_.try_receive()) {
-        absorb(*queued);
-        continue;
-      }
+      if (absorb_queued()) continue;
       auto in = co_await inbox_.receive_until(deadline);
       if (!in) break;
       absorb(*in);
@@ -194,10 +192,7 @@ sim::asio::awaitable<result<void>> ble_client::wait(sim::time_us deadline) {
       dropped_ = false;
       co_return result<void>{};
     }
-    if (std::optional<input> queued = inbox_.try_receive()) {
-      absorb(*queued);
-      continue;
-    }
+    if (absorb_queued()) continue;
     auto in = co_await inbox_.receive_until(deadline);
     if (!in) co_return in.error();
     absorb(*in);

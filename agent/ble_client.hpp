@@ -56,6 +56,8 @@ class ble_client {
     sim::link_event event;
   };
 
+  // Absorbs one input already in the inbox, if any; true when it did.
+  bool absorb_queued();
   void absorb(input& in);
   void on_frame(const bytes& packet);
   void drop_state();

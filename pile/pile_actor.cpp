@@ -53,21 +53,22 @@ void pile_actor::poke() {
 
 sim::asio::awaitable<void> pile_actor::run(pile_actor& self) {
   for (;;) {
-    // Inputs already queued (the packets of a frame arrive together) are taken at once: receive_until would
-    // hand each over too, queued input always winning over the deadline, but through a round trip each.
-    if (std::optional<inbound> queued = self.inbox_.try_receive()) {
-      if (queued->link != wake) self.on_link_event(queued->link, queued->event);
-      self.after_input();
-      continue;
-    }
-    const sim::time_us deadline = self.fw_.powered() ? self.fw_.next_deadline().value_or(sim::time_max) : sim::time_max;
-    auto in = co_await self.inbox_.receive_until(deadline);
+    // An input already queued (the packets of a frame arrive together) is taken at once: receive_until would
+    // hand it over too, queued input always winning over the deadline, but through a round trip.
+    std::optional<inbound> in = self.inbox_.try_receive();
     if (!in) {
-      if (in.error() != errc::timeout) continue;
-      self.fw_.on_deadline(self.k_.now());
-    } else if (in->link != wake) {
-      self.on_link_event(in->link, in->event);
+      const sim::time_us deadline =
+          self.fw_.powered() ? self.fw_.next_deadline().value_or(sim::time_max) : sim::time_max;
+      auto received = co_await self.inbox_.receive_until(deadline);
+      if (received) {
+        in = std::move(*received);
+      } else if (received.error() == errc::timeout) {
+        self.fw_.on_deadline(self.k_.now());
+      } else {
+        continue;
+      }
     }
+    if (in && in->link != wake) self.on_link_event(in->link, in->event);
     self.after_input();
   }
 }
