@@ -26,6 +26,7 @@ void ble_client::poke() {
 void ble_client::drop_state() {
   reassembly_.reset();
   replies_.clear();
+  last_notification_seq_.reset();
 }
 
 // Every wait below takes an input already queued (the packets of a frame arrive together) at once: receive_until
@@ -74,12 +75,23 @@ void ble_client::on_frame(const bytes& packet) {
     return;  // the request it answered times out and is sent again
   }
   if (const auto* n = std::get_if<protocol::session_ended>(&f->body)) {
-    notifications_.push_back(*n);
+    on_notification(f->seq, *n);
     return;
   }
   if (!is_reply(f->body)) return;  // a pile never sends requests; ignore rather than trust
   if (replies_.size() >= replies_kept_max) replies_.pop_front();
   replies_.push_back(std::move(*f));
+}
+
+void ble_client::on_notification(std::uint16_t seq, const protocol::session_ended& n) {
+  // A repeat means our confirmation was lost: confirm again, but the app has heard it already.
+  if (last_notification_seq_ != seq) {
+    last_notification_seq_ = seq;
+    notifications_.push_back(n);
+  }
+  const bytes wire = protocol::encode(protocol::frame{seq, protocol::session_ended_confirm{n.session_id}});
+  for (bytes& p : protocol::fragment(wire, link_->mtu()))
+    if (!link_->send(sim::ble_link::phone, std::move(p))) return;  // the drop's event follows and is handled then
 }
 
 std::optional<protocol::session_ended> ble_client::take_notification() {

@@ -1,6 +1,7 @@
 // The app's BLE client: one connection at a time to one pile (the phone is side sim::ble_link::phone), requests
 // with rising sequence numbers, fragmented to the link's MTU and reassembled, each retried a bounded number of
-// times with the SAME seq so that the pile acts on it once, and the pile's notifications kept for the app.
+// times with the SAME seq so that the pile acts on it once, and the pile's notifications kept for the app, each
+// confirmed to the pile on arrival (the pile repeats a notification until it is confirmed).
 // It serves exactly one coroutine (the pile worker) and decides nothing about bills or sessions.
 #pragma once
 
@@ -13,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 
 namespace pilesim::agent {
@@ -60,6 +62,7 @@ class ble_client {
   bool absorb_queued();
   void absorb(input& in);
   void on_frame(const bytes& packet);
+  void on_notification(std::uint16_t seq, const protocol::session_ended& n);
   void drop_state();
   sim::asio::awaitable<void> pause_until(sim::time_us until);
 
@@ -72,6 +75,7 @@ class ble_client {
   protocol::reassembler reassembly_{protocol::frame_len_max};
   std::deque<protocol::frame> replies_;
   std::deque<protocol::session_ended> notifications_;
+  std::optional<std::uint16_t> last_notification_seq_;  // on this connection: a repeat is confirmed, not kept
   bool poked_ = false;
   bool dropped_ = false;          // the connection dropped since wait() last returned
 };

@@ -27,16 +27,9 @@ struct ble_options {
   sim::time_us reconnect_initial_us = 5 * sim::sec;  // while near a pile and not connected: first pause
   sim::time_us reconnect_max_us = 60 * sim::sec;     // ... doubling up to this
   sim::time_us housekeeping_retry_us = 5 * sim::sec; // after a hello, bill or receipt exchange got no reply;
-                                                     // doubles while they keep failing, up to poll_interval_us
-  // While connected to a pile running a session, ask for its state: notifications are not acknowledged, so a
-  // lost session_ended is found by the next poll instead of never. The first poll comes poll_interval_us after
-  // the start (or the hello); while polls keep being answered at the first try, each gap doubles up to
-  // poll_interval_max_us, and any sign of loss (a retried or failed exchange) brings it back to
-  // poll_interval_us. A lost notification is so found within poll_interval_max_us of its loss at worst, well
-  // inside the 10 min liveness bound. Against polling every minute, a 20 min session's BLE traffic falls by
-  // about 2/3 (and a phone's radio time with it); set max = base to never widen.
-  sim::time_us poll_interval_us = 60 * sim::sec;
-  sim::time_us poll_interval_max_us = 4 * sim::minute;
+  sim::time_us housekeeping_retry_max_us = 60 * sim::sec;  // doubles while they keep failing, up to this
+  // There is no polling while a session runs: the pile repeats session_ended until the phone confirms it, and
+  // a reconnection's hello reports pending bills.
 };
 
 struct outbox_options {

@@ -47,9 +47,7 @@ bool pile_worker::work_waiting() const {
 sim::time_us pile_worker::next_wake() const {
   if (ble_.connected()) {
     // Mirrors housekeeping(): whatever it found not yet due becomes due at the instant returned here.
-    sim::time_us t = work_waiting() ? housekeeping_after_us_ : sim::time_max;
-    if (pile_active_) t = std::min(t, std::max(next_poll_us_, housekeeping_after_us_));
-    return t;
+    return work_waiting() ? housekeeping_after_us_ : sim::time_max;
   }
   if (!cx_.near_pile.empty()) return reconnect_after_us_;
   return sim::time_max;
@@ -92,10 +90,8 @@ sim::asio::awaitable<result<protocol::message>> pile_worker::open(std::string pi
   // A new connection: whatever was known of the previous one says nothing about this one.
   greeted_ = false;
   bills_due_ = false;
-  pile_active_ = false;
   housekeeping_after_us_ = 0;
   housekeeping_failures_ = 0;
-  poll_gap_us_ = 0;
   protocol::message hello = hello_from(cx_.cfg.user);
   auto h = co_await ble_.request(std::move(hello));
   // Unanswered while still connected: housekeeping says hello again after a pause.
@@ -125,17 +121,9 @@ sim::asio::awaitable<result<protocol::message>> pile_worker::perform(job j) {
           auto o = co_await open(j.pile);
           if (!o) co_return o.error();
         }
+        // A start whose every answer was lost may still have started the pile: its end is heard all the same,
+        // as the pile repeats session_ended until this phone (or, after a drop, the next hello) learns of it.
         auto r = co_await ble_.request(j.msg);
-        // After any start request, answered or not, a session of ours may run there: poll for its end. A start
-        // whose every answer was lost may still have started the pile, and then only a poll finds its bill if
-        // the session_ended notification is lost too; the next hello clears this if nothing runs.
-        if (std::holds_alternative<protocol::start_request>(j.msg)) {
-          const auto* s = r ? std::get_if<protocol::start_reply>(&*r) : nullptr;
-          if (s == nullptr || s->result == protocol::status::ok) {
-            pile_active_ = true;
-            schedule_poll(false);
-          }
-        }
         if (r || r.error() != errc::disconnected) co_return r;
       }
       co_return errc::disconnected;
@@ -149,10 +137,9 @@ sim::asio::awaitable<result<protocol::message>> pile_worker::perform(job j) {
 }
 
 void pile_worker::exchange_failed() {
-  poll_gap_us_ = 0;  // the link loses frames: a notification may be lost too, so poll at the base rate again
   ++housekeeping_failures_;
   housekeeping_after_us_ = cx_.k.now() + cx_.backoff(housekeeping_failures_, cx_.cfg.ble.housekeeping_retry_us,
-                                                     cx_.cfg.ble.poll_interval_us);
+                                                     cx_.cfg.ble.housekeeping_retry_max_us);
 }
 
 void pile_worker::on_hello(const protocol::message& reply) {
@@ -161,22 +148,6 @@ void pile_worker::on_hello(const protocol::message& reply) {
   greeted_ = true;
   housekeeping_failures_ = 0;
   bills_due_ = hr->pending_bills > 0;
-  pile_active_ = hr->state == protocol::pile_state::authorized || hr->state == protocol::pile_state::charging ||
-                 hr->state == protocol::pile_state::finishing;
-  schedule_poll(true);
-}
-
-void pile_worker::schedule_poll(bool link_clean) {
-  // A quiet, clean link rarely loses the one notification that matters, so the gap widens while polls go
-  // through at the first try; it stays bounded, and the first retry or failure narrows it again.
-  const ble_options& o = cx_.cfg.ble;
-  if (!link_clean || cx_.counters.ble_retries != retries_seen_ || poll_gap_us_ == 0) {
-    poll_gap_us_ = o.poll_interval_us;
-  } else {
-    poll_gap_us_ = std::min(poll_gap_us_ * 2, std::max(o.poll_interval_us, o.poll_interval_max_us));
-  }
-  retries_seen_ = cx_.counters.ble_retries;
-  next_poll_us_ = cx_.k.now() + poll_gap_us_;
 }
 
 sim::asio::awaitable<bool> pile_worker::housekeeping() {
@@ -218,7 +189,7 @@ sim::asio::awaitable<bool> pile_worker::housekeeping() {
     if (!br->bill.empty()) collect(pile, br->bill);
     co_return true;
   }
-  if (!greeted_ || (pile_active_ && now >= next_poll_us_)) {
+  if (!greeted_) {
     protocol::message hello = hello_from(cx_.cfg.user);
     auto r = co_await ble_.request(std::move(hello));
     if (!r || !std::holds_alternative<protocol::hello_reply>(*r)) {

@@ -60,12 +60,11 @@ class pile_worker {
   sim::asio::awaitable<void> run();
   sim::asio::awaitable<result<protocol::message>> perform(job j);
   sim::asio::awaitable<result<protocol::message>> open(std::string pile);
-  // One step of receipt delivery, bill collection or state polling; false when nothing was due.
+  // One step of receipt delivery, bill collection or greeting; false when nothing was due.
   sim::asio::awaitable<bool> housekeeping();
   bool work_waiting() const;
   void exchange_failed();
   void on_hello(const protocol::message& reply);
-  void schedule_poll(bool link_clean);
   void collect(const std::string& pile, const bytes& sealed_bill);
   void on_notification(const protocol::session_ended& n);
   sim::time_us next_wake() const;
@@ -77,10 +76,6 @@ class pile_worker {
   // What the worker knows of the connected pile; all of it is forgotten with the connection.
   bool greeted_ = false;                   // a hello was answered on this connection
   bool bills_due_ = false;                 // the pile may hold a bill not yet in the outbox
-  bool pile_active_ = false;               // a session runs on it: poll, in case its end goes unheard
-  sim::time_us next_poll_us_ = 0;
-  sim::time_us poll_gap_us_ = 0;           // the next gap between polls; see ble_options::poll_interval_max_us
-  std::uint64_t retries_seen_ = 0;         // counters.ble_retries at the last poll: more since means loss
   sim::time_us housekeeping_after_us_ = 0; // after a failed exchange, wait before the next one
   int housekeeping_failures_ = 0;          // in a row, for the backoff of that wait
   sim::time_us reconnect_after_us_ = 0;

@@ -1,5 +1,6 @@
 #include "pile/pile_actor.hpp"
 
+#include <algorithm>
 #include <type_traits>
 #include <utility>
 
@@ -57,13 +58,11 @@ sim::asio::awaitable<void> pile_actor::run(pile_actor& self) {
     // hand it over too, queued input always winning over the deadline, but through a round trip.
     std::optional<inbound> in = self.inbox_.try_receive();
     if (!in) {
-      const sim::time_us deadline =
-          self.fw_.powered() ? self.fw_.next_deadline().value_or(sim::time_max) : sim::time_max;
-      auto received = co_await self.inbox_.receive_until(deadline);
+      auto received = co_await self.inbox_.receive_until(self.next_deadline());
       if (received) {
         in = std::move(*received);
       } else if (received.error() == errc::timeout) {
-        self.fw_.on_deadline(self.k_.now());
+        self.on_deadline();
       } else {
         continue;
       }
@@ -73,6 +72,51 @@ sim::asio::awaitable<void> pile_actor::run(pile_actor& self) {
   }
 }
 
+sim::time_us pile_actor::next_deadline() const {
+  sim::time_us t = fw_.powered() ? fw_.next_deadline().value_or(sim::time_max) : sim::time_max;
+  for (const link_state& ls : links_)
+    if (!ls.indications.empty()) t = std::min(t, ls.indications.front().resend_at_us);
+  return t;
+}
+
+void pile_actor::on_deadline() {
+  const sim::time_us now = k_.now();
+  if (fw_.powered())
+    if (const auto d = fw_.next_deadline(); d && *d <= now) fw_.on_deadline(now);
+  for (link_state& ls : links_) {
+    if (ls.indications.empty() || ls.indications.front().resend_at_us > now) continue;
+    ++stats_.indication_resends;
+    send_indication(ls);
+  }
+}
+
+void pile_actor::forget_connection(link_state& ls) {
+  ls.reassembly.reset();
+  ls.last_seq.reset();
+  ls.last_reply.clear();
+  ls.indications.clear();
+}
+
+void pile_actor::send_indication(link_state& ls) {
+  indication& i = ls.indications.front();
+  if (i.sent > 0)
+    trace("notify_again", {{"session", i.session_id}, {"seq", unsigned{i.seq}}, {"attempt", i.sent + 1}});
+  ++i.sent;
+  i.gap_us = i.gap_us == 0 ? indication_retry_us : std::min(i.gap_us * 2, indication_retry_max_us);
+  i.resend_at_us = k_.now() + i.gap_us;
+  send_frame(ls, i.wire);
+}
+
+void pile_actor::on_confirm(link_state& ls, std::uint16_t seq, const protocol::session_ended_confirm& c) {
+  // Only the indication in flight can be confirmed; a late repeat of an older confirmation changes nothing.
+  if (ls.indications.empty() || ls.indications.front().seq != seq || ls.indications.front().session_id != c.session_id)
+    return;
+  ++stats_.confirmations;
+  trace("rx", {{"msg", "session_ended_confirm"}, {"seq", unsigned{seq}}});
+  ls.indications.pop_front();
+  if (!ls.indications.empty()) send_indication(ls);
+}
+
 void pile_actor::on_link_event(std::size_t index, sim::link_event& e) {
   link_state& ls = links_[index];
   switch (e.what) {
@@ -80,9 +124,7 @@ void pile_actor::on_link_event(std::size_t index, sim::link_event& e) {
     case sim::link_event::kind::disconnected:
       // A new connection starts with nothing cached: a seq seen on an older connection means nothing now.
       ls.connected = e.what == sim::link_event::kind::connected;
-      ls.reassembly.reset();
-      ls.last_seq.reset();
-      ls.last_reply.clear();
+      forget_connection(ls);
       return;
     case sim::link_event::kind::frame:
       if (!fw_.powered()) return;  // no power, no radio: whatever was still in flight lands on nothing
@@ -99,6 +141,11 @@ void pile_actor::on_packet(link_state& ls, const bytes& packet) {
     // Without a trustworthy seq there is nothing to answer; the phone's timeout retries the request.
     ++stats_.malformed;
     trace("rx_bad", {{"why", f.error().message()}});
+    return;
+  }
+  // A confirmation is numbered in the pile's notification sequence, not the phone's requests: never a repeat.
+  if (const auto* c = std::get_if<protocol::session_ended_confirm>(&f->body)) {
+    on_confirm(ls, f->seq, *c);
     return;
   }
   if (ls.last_seq && *ls.last_seq == f->seq && !ls.last_reply.empty()) {
@@ -132,12 +179,18 @@ void pile_actor::send_frame(link_state& ls, const bytes& wire) {
 
 void pile_actor::after_input() {
   for (const protocol::session_ended& n : fw_.take_notifications()) {
-    const bytes wire = protocol::encode(protocol::frame{++notification_seq_, n});
+    const std::uint16_t seq = ++notification_seq_;
+    const bytes wire = protocol::encode(protocol::frame{seq, n});
     trace("notify", {{"session", n.session_id}, {"reason", to_string(n.reason)}});
     for (link_state& ls : links_) {
       if (!ls.connected || !ls.link->connected()) continue;
+      if (ls.indications.size() >= indications_max) {
+        trace("drop", {{"why", "indications full"}, {"link", ls.link->name()}, {"session", n.session_id}});
+        continue;
+      }
       ++stats_.notifications;
-      send_frame(ls, wire);
+      ls.indications.push_back(indication{seq, n.session_id, wire});
+      if (ls.indications.size() == 1) send_indication(ls);
     }
   }
   if (const protocol::pile_state s = fw_.state(); s != last_state_) {
@@ -211,9 +264,7 @@ void pile_actor::power_off() {
   trace("power_off");
   inbox_.clear();  // RAM: queued packets are gone with the power
   for (link_state& ls : links_) {
-    ls.reassembly.reset();
-    ls.last_seq.reset();
-    ls.last_reply.clear();
+    forget_connection(ls);
     sim::link_model m = ls.link->model();
     ls.down_before_power_off = m.down;
     m.down = true;

@@ -2,6 +2,9 @@
 // wakes at the firmware's deadlines so caps and full batteries stop at their exact instant, and carries out
 // the world's physical acts (cable, power). It adds no policy of its own: every decision is the firmware's.
 // A repeated request on one connection is answered from a cached reply, so the firmware acts on it once.
+// A session_ended goes to every connected phone as an indication: repeated on that connection, with a widening
+// gap, until the phone confirms it (the link loses packets; a phone that never hears its session end would never
+// fetch the bill). A connection that drops forgets its indications: the next hello tells the state anyway.
 #pragma once
 
 #include "pile/firmware.hpp"
@@ -12,6 +15,7 @@
 #include "sim/mailbox.hpp"
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,13 +38,20 @@ struct pile_actor_stats {
   std::uint64_t requests = 0;       // whole request frames handed to the firmware
   std::uint64_t repeats = 0;        // requests answered from the per-connection cache
   std::uint64_t malformed = 0;      // frames that did not decode
-  std::uint64_t notifications = 0;  // session_ended frames sent (one per connected phone)
+  std::uint64_t notifications = 0;  // session_ended indications queued (one per connected phone)
+  std::uint64_t indication_resends = 0;  // session_ended frames sent again for want of a confirmation
+  std::uint64_t confirmations = 0;  // session_ended_confirm frames that matched the indication in flight
   std::uint64_t inbox_drops = 0;
 };
 
 class pile_actor {
  public:
   static constexpr std::size_t inbox_capacity = 256;
+  // An unconfirmed indication is sent again after indication_retry_us, the gap doubling up to
+  // indication_retry_max_us, for as long as the connection lasts.
+  static constexpr sim::time_us indication_retry_us = 2 * sim::sec;
+  static constexpr sim::time_us indication_retry_max_us = 30 * sim::sec;
+  static constexpr std::size_t indications_max = 8;  // per connection; one more is dropped (and traced)
 
   pile_actor(sim::kernel& k, firmware_config cfg);
   pile_actor(const pile_actor&) = delete;
@@ -67,11 +78,20 @@ class pile_actor {
   std::vector<metered_session> metered() const;
 
  private:
+  struct indication {
+    std::uint16_t seq = 0;
+    std::uint64_t session_id = 0;
+    bytes wire;
+    sim::time_us resend_at_us = 0;
+    sim::time_us gap_us = 0;
+    int sent = 0;
+  };
   struct link_state {
     sim::ble_link* link = nullptr;
     protocol::reassembler reassembly{protocol::frame_len_max};
     std::optional<std::uint16_t> last_seq;  // of the last request answered on this connection
     bytes last_reply;                       // its encoded reply, sent again for a repeat
+    std::deque<indication> indications;     // unconfirmed, oldest first; only the front one is in flight
     bool connected = false;
     bool down_before_power_off = false;
   };
@@ -84,6 +104,12 @@ class pile_actor {
   static sim::asio::awaitable<void> run(pile_actor& self);
   void on_link_event(std::size_t index, sim::link_event& e);
   void on_packet(link_state& ls, const bytes& packet);
+  void on_confirm(link_state& ls, std::uint16_t seq, const protocol::session_ended_confirm& c);
+  void send_indication(link_state& ls);
+  // The earliest instant the actor must act without input: a firmware deadline or an indication to send again.
+  sim::time_us next_deadline() const;
+  void on_deadline();
+  void forget_connection(link_state& ls);
   void answer(link_state& ls, std::uint16_t seq, const protocol::message& request);
   void send_frame(link_state& ls, const bytes& wire);
   // Everything that must follow any input: notifications out, state changes traced, the meter observed.

@@ -163,37 +163,6 @@ std::string mermaid_text(const std::string& s) {
   return esc;
 }
 
-bool is_poll(const diagram_item& it, diagram_item::style k, const char* msg) {
-  return it.kind == k && it.text.find(msg) != std::string::npos;
-}
-
-// The phone polls the pile with `hello` while it waits; three or more undisturbed polls in a row become one
-// note, so the diagram shows what changed rather than the heartbeat.
-std::vector<diagram_item> fold_polls(std::vector<diagram_item> items) {
-  using st = diagram_item::style;
-  std::vector<diagram_item> out;
-  for (std::size_t i = 0; i < items.size();) {
-    std::size_t j = i;
-    while (j + 1 < items.size() && is_poll(items[j], st::request, " hello #") &&
-           is_poll(items[j + 1], st::reply, " hello_reply #") && items[j].from == items[i].from &&
-           items[j].to == items[i].to)
-      j += 2;
-    const std::size_t pairs = (j - i) / 2;
-    if (pairs >= 3) {
-      out.push_back(items[i]);
-      out.push_back(items[i + 1]);
-      const std::string last = items[j - 1].text.substr(0, items[j - 1].text.find(' '));
-      out.push_back({st::note, items[i].to, items[i].from,
-                     std::to_string(pairs - 1) + " more hello polls answered, the last at " + last});
-      i = j;
-    } else {
-      out.push_back(std::move(items[i]));
-      ++i;
-    }
-  }
-  return out;
-}
-
 std::string truncate(const std::string& s, std::size_t n) {
   return s.size() <= n ? s : s.substr(0, n - 3) + "...";
 }
@@ -238,7 +207,6 @@ diagram diagram_from_trace(const std::string& jsonl, std::size_t items_max) {
     if (it.from == "*") it.from = first;
     if (it.to == "*") it.to = last;
   }
-  b.d.items = fold_polls(std::move(b.d.items));
   if (b.d.items.size() > items_max) {
     b.d.omitted = b.d.items.size() - items_max;
     b.d.items.resize(items_max);

@@ -34,6 +34,7 @@ void put(byte_writer& w, const stop_request& m) {
 }
 void put(byte_writer&, const bill_request&) {}
 void put(byte_writer& w, const receipt_request& m) { put_token(w, m.receipt); }
+void put(byte_writer& w, const session_ended_confirm& m) { w.u64(m.session_id); }
 void put(byte_writer& w, const hello_reply& m) {
   put_text(w, m.pile_id);
   w.u8(static_cast<std::uint8_t>(m.state));
@@ -105,6 +106,7 @@ void get(byte_reader& r, stop_request& m) {
 }
 void get(byte_reader&, bill_request&) {}
 void get(byte_reader& r, receipt_request& m) { m.receipt = get_token(r); }
+void get(byte_reader& r, session_ended_confirm& m) { m.session_id = r.u64(); }
 void get(byte_reader& r, hello_reply& m) {
   m.pile_id = get_text(r);
   std::uint8_t st = r.u8();
@@ -163,6 +165,7 @@ result<message> decode_body(std::uint8_t t, std::span<const std::uint8_t> payloa
     case type::stop: return decode_payload<stop_request>(payload);
     case type::bill: return decode_payload<bill_request>(payload);
     case type::receipt: return decode_payload<receipt_request>(payload);
+    case type::session_ended_confirm: return decode_payload<session_ended_confirm>(payload);
     case type::hello_reply: return decode_payload<hello_reply>(payload);
     case type::start_reply: return decode_payload<start_reply>(payload);
     case type::stop_reply: return decode_payload<stop_reply>(payload);
@@ -179,6 +182,7 @@ struct type_visitor {
   type operator()(const stop_request&) const { return type::stop; }
   type operator()(const bill_request&) const { return type::bill; }
   type operator()(const receipt_request&) const { return type::receipt; }
+  type operator()(const session_ended_confirm&) const { return type::session_ended_confirm; }
   type operator()(const hello_reply&) const { return type::hello_reply; }
   type operator()(const start_reply&) const { return type::start_reply; }
   type operator()(const stop_reply&) const { return type::stop_reply; }
@@ -228,6 +232,7 @@ std::string_view name_of(const message& m) {
     case type::stop: return "stop";
     case type::bill: return "bill";
     case type::receipt: return "receipt";
+    case type::session_ended_confirm: return "session_ended_confirm";
     case type::hello_reply: return "hello_reply";
     case type::start_reply: return "start_reply";
     case type::stop_reply: return "stop_reply";

@@ -68,15 +68,18 @@ struct bill_reply {
 };
 struct receipt_reply { status result = status::ok; std::uint64_t session_id = 0; std::uint16_t pending_bills = 0; };
 
-// Notification, pile -> phone, unsolicited (seq counts the pile's notifications).
+// Notification, pile -> phone, unsolicited (seq counts the pile's notifications). Sent as an indication: the pile
+// repeats it on that connection until the phone confirms it, so a lost one is not lost for good.
 struct session_ended { std::uint64_t session_id = 0; stop_reason reason = stop_reason::user; };
+// Confirmation, phone -> pile, of the session_ended with the same seq; it is answered by nothing.
+struct session_ended_confirm { std::uint64_t session_id = 0; };
 
-using message = std::variant<hello, start_request, stop_request, bill_request, receipt_request, hello_reply,
-                             start_reply, stop_reply, bill_reply, receipt_reply, session_ended>;
+using message = std::variant<hello, start_request, stop_request, bill_request, receipt_request, session_ended_confirm,
+                             hello_reply, start_reply, stop_reply, bill_reply, receipt_reply, session_ended>;
 
-// Wire type numbers; requests < 0x80 <= responses and notifications.
+// Wire type numbers; phone -> pile (requests, confirmations) < 0x80 <= pile -> phone (replies, notifications).
 enum class type : std::uint8_t {
-  hello = 0x01, start = 0x02, stop = 0x03, bill = 0x04, receipt = 0x05,
+  hello = 0x01, start = 0x02, stop = 0x03, bill = 0x04, receipt = 0x05, session_ended_confirm = 0x06,
   hello_reply = 0x81, start_reply = 0x82, stop_reply = 0x83, bill_reply = 0x84, receipt_reply = 0x85,
   session_ended = 0xC1,
 };

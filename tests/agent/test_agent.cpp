@@ -287,7 +287,7 @@ TEST_SUITE("agent/agent") {
     check_money_conserved(w);
   }
 
-  TEST_CASE("a lost session_ended notification is found by the next poll") {
+  TEST_CASE("a lost session_ended is sent again until the phone confirms it") {
     world w;
     w.add_pile("P1");
     agent::agent& bob = w.add_user("bob", money{10000});
@@ -297,7 +297,7 @@ TEST_SUITE("agent/agent") {
     w.k.at(1 * sim::minute, [&p1] { p1.plug(car("V-bob", 6'000'000)); });
     w.at(1 * sim::minute, "bob", agent::start_command{"P1", money{500}});  // the cap comes near 25 min
     // Almost nothing gets through around the cap instant, yet the link stays usable, so the connection holds
-    // and no reconnection's hello can be what finds the bill: only the poll can.
+    // and no reconnection's hello can be what finds the bill: only the repeated indication can.
     sim::ble_link& link = *w.users.at("bob").ble.at("P1");
     w.k.at(20 * sim::minute, [&link] {
       sim::link_model m = link.model();
@@ -310,52 +310,46 @@ TEST_SUITE("agent/agent") {
 
     CHECK(link.stats().disconnects == 0);
     CHECK(p1.stats().notifications == 1);
+    CHECK(p1.stats().indication_resends >= 5);  // 2, 4, 8, 16, 30 s ... until the loss ends at 40 min
+    CHECK(p1.stats().confirmations == 1);
     auto s = w.session(bob.starts().at(0).session);
     REQUIRE(s);
     CHECK(s->state == "reconciled");
     CHECK(s->stop_reason == "cap");
+    // The gap between repeats never exceeds 30 s, so the first one after the loss ends lands by then.
     CHECK(*s->reconciled_at_us >= 40 * sim::minute);
-    CHECK(*s->reconciled_at_us <= 42 * sim::minute);
+    CHECK(*s->reconciled_at_us <= 40 * sim::minute + 35 * sim::sec);
+    CHECK(bob.counters().bills_uploaded == 1);
     CHECK(p1.fw().pending_bills() == 0);
   }
 
-  TEST_CASE("widened polls still find a lost session_ended, and poll less on a clean link") {
-    // The same loss as above; polls widen to 4 min while the link is clean, and narrow again once it fails.
-    auto run_once = [](agent::ble_options ble) {
+  TEST_CASE("a clean link carries no polls: a session costs the same BLE requests however long it charges") {
+    // On a lossless link the pile's one indication is confirmed at once and nothing is ever asked twice.
+    auto requests_for = [](std::int64_t amount_minor) {
       world w;
       w.add_pile("P1");
-      agent::agent& bob = w.add_user("bob", money{10000}, ble);
+      agent::agent& bob = w.add_user("bob", money{100000});
       pile::pile_actor& p1 = *w.piles.at("P1");
       w.start();
       w.near(1 * sim::minute, "bob", "P1", true);
       w.k.at(1 * sim::minute, [&p1] { p1.plug(car("V-bob", 6'000'000)); });
-      w.at(1 * sim::minute, "bob", agent::start_command{"P1", money{500}});
-      sim::ble_link& link = *w.users.at("bob").ble.at("P1");
-      w.k.at(20 * sim::minute, [&link] {
-        sim::link_model m = link.model();
-        m.loss_ppb = sim::ppb_one - 1;
-        link.set_model(m);
-      });
-      w.k.at(40 * sim::minute, [&link, &w] { link.set_model(w.setup.ble); });
-      auto run = w.k.run({.until = 1 * sim::hour});
+      w.at(1 * sim::minute, "bob", agent::start_command{"P1", money{amount_minor}});  // stops at the cap
+      auto run = w.k.run({.until = 6 * sim::hour});
       REQUIRE_MESSAGE(!run.failed, run.failure);
-      CHECK(link.stats().disconnects == 0);
       auto s = w.session(bob.starts().at(0).session);
       REQUIRE(s);
       CHECK(s->state == "reconciled");
       CHECK(s->stop_reason == "cap");
-      CHECK(*s->reconciled_at_us >= 40 * sim::minute);
-      CHECK(*s->reconciled_at_us <= 42 * sim::minute);
-      CHECK(p1.fw().pending_bills() == 0);
+      CHECK(p1.stats().notifications == 1);
+      CHECK(p1.stats().indication_resends == 0);
+      CHECK(p1.stats().confirmations == 1);
+      CHECK(bob.counters().ble_retries == 0);
       return bob.counters().ble_requests;
     };
-    agent::ble_options base;
-    base.poll_interval_max_us = base.poll_interval_us;  // never widens
-    agent::ble_options widened;
-    widened.poll_interval_max_us = 4 * sim::minute;
-    const std::uint64_t base_requests = run_once(base);
-    const std::uint64_t widened_requests = run_once(widened);
-    CHECK(widened_requests < base_requests);
+    const std::uint64_t short_session = requests_for(500);    // about 25 min of charge
+    const std::uint64_t long_session = requests_for(5000);    // about 4 h
+    CHECK(short_session == 4);  // hello, start, bill, receipt
+    CHECK(long_session == short_session);
   }
 
   TEST_CASE("lossy, duplicating links: retries reconcile the session once, with exact money") {

@@ -43,6 +43,7 @@ struct bench {
   sim::mailbox<sim::link_event> rx{k, 1024};
   protocol::reassembler reassembly{protocol::frame_len_max};
   std::vector<std::pair<sim::time_us, protocol::session_ended>> notes;
+  bool confirm = true;  // the phone confirms each session_ended it hears, as the app does
   std::uint64_t counter = 0;
 
   explicit bench(std::size_t mtu = 23, sim::link_model m = calm_ble())
@@ -107,6 +108,7 @@ sim::asio::awaitable<std::optional<protocol::message>> phone_read(bench& b, std:
     REQUIRE(f);
     if (const auto* n = std::get_if<protocol::session_ended>(&f->body)) {
       b.notes.emplace_back(b.k.now(), *n);
+      if (b.confirm) phone_send(b, f->seq, protocol::session_ended_confirm{n->session_id});
       continue;
     }
     if (seq && f->seq == *seq) co_return std::move(f->body);
@@ -254,6 +256,53 @@ TEST_SUITE("pile/pile_actor") {
     CHECK(m[0].ended);
     CHECK(m[0].energy_wh == cap_wh);
     CHECK(m[0].cap_wh == cap_wh);
+  }
+
+  TEST_CASE("an unconfirmed session_ended is repeated with a widening gap until the phone confirms it") {
+    bench b;
+    b.confirm = false;  // a phone whose confirmations are all lost, until 30 min
+    b.pile.plug(car());
+    const money frozen{500};
+    start_script_out out;
+    b.k.spawn("phone", start_script(b, b.authorization(11, frozen), 1, 50 * sim::minute, out));
+    b.k.at(30 * sim::minute, [&b] { b.confirm = true; });
+    REQUIRE_FALSE(b.k.run({.until = 60 * sim::minute}).failed);
+    REQUIRE(as_start(out.starts[0]).result == protocol::status::ok);
+    REQUIRE(b.notes.size() >= 6);
+    for (const auto& n : b.notes) CHECK(n.second.session_id == 11);
+    // Gaps of 2, 4, 8, 16 s, then 30 s for as long as no confirmation comes (within the link's delay spread).
+    const sim::time_us expected_gap[] = {2 * sim::sec, 4 * sim::sec, 8 * sim::sec, 16 * sim::sec, 30 * sim::sec};
+    for (std::size_t i = 1; i < b.notes.size(); ++i) {
+      const sim::time_us gap = b.notes[i].first - b.notes[i - 1].first;
+      const sim::time_us want = expected_gap[std::min<std::size_t>(i - 1, 4)];
+      CHECK(gap >= want - 60 * sim::msec);
+      CHECK(gap <= want + 60 * sim::msec);
+    }
+    // The first one heard after 30 min is confirmed, and nothing follows it.
+    CHECK(b.notes.back().first >= 30 * sim::minute);
+    CHECK(b.notes.back().first <= 30 * sim::minute + 31 * sim::sec);
+    CHECK(b.pile.stats().notifications == 1);
+    CHECK(b.pile.stats().confirmations == 1);
+    CHECK(b.pile.stats().indication_resends == b.notes.size() - 1);
+  }
+
+  TEST_CASE("a confirmation for another seq or session confirms nothing") {
+    bench b;
+    b.confirm = false;
+    b.pile.plug(car());
+    start_script_out out;
+    b.k.spawn("phone", start_script(b, b.authorization(11, money{500}), 1, 50 * sim::minute, out));
+    // Well after the cap stop (about 25 min): a wrong seq (that of the phone's last request, whose reply the
+    // pile caches), then the right seq with the wrong session.
+    b.k.at(40 * sim::minute, [&b] { phone_send(b, 3, protocol::session_ended_confirm{11}); });
+    b.k.at(41 * sim::minute, [&b] { phone_send(b, 1, protocol::session_ended_confirm{12}); });
+    REQUIRE_FALSE(b.k.run({.until = 45 * sim::minute}).failed);
+    CHECK(b.pile.stats().confirmations == 0);
+    REQUIRE(!b.notes.empty());
+    CHECK(b.notes.back().first >= 44 * sim::minute);  // still repeated every 30 s
+    // A confirmation is never taken for a repeated request: the firmware saw only hello and the two starts.
+    CHECK(b.pile.stats().requests == 3);
+    CHECK(b.pile.stats().repeats == 0);
   }
 
   TEST_CASE("a power cut drops the phone and ends the session with power_loss at power on") {

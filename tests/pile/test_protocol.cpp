@@ -32,6 +32,7 @@ std::vector<frame> samples() {
       {3, stop_request{0x0102030405060708ULL, key_pattern(9)}},
       {4, bill_request{}},
       {5, receipt_request{pattern(token_len_max, 7)}},
+      {0xFFFE, session_ended_confirm{0x0102030405060708ULL}},
       {0x8001, hello_reply{"P1", pile_state::charging, 3, 77}},
       {0x8002, start_reply{status::ok, 77, 123456, pattern(100, 1)}},
       {0x8003, start_reply{status::replayed, 0, 0, {}}},
@@ -52,6 +53,7 @@ bool same(const stop_request& a, const stop_request& b) {
 }
 bool same(const bill_request&, const bill_request&) { return true; }
 bool same(const receipt_request& a, const receipt_request& b) { return a.receipt == b.receipt; }
+bool same(const session_ended_confirm& a, const session_ended_confirm& b) { return a.session_id == b.session_id; }
 bool same(const hello_reply& a, const hello_reply& b) {
   return a.pile_id == b.pile_id && a.state == b.state && a.pending_bills == b.pending_bills &&
          a.active_session == b.active_session;
@@ -121,8 +123,8 @@ TEST_SUITE("pile/protocol") {
       CHECK(wire.size() <= frame_len_max);
       seen.push_back(type_of(f.body));
     }
-    for (type t : {type::hello, type::start, type::stop, type::bill, type::receipt, type::hello_reply,
-                   type::start_reply, type::stop_reply, type::bill_reply, type::receipt_reply, type::session_ended})
+    for (type t : {type::hello, type::start, type::stop, type::bill, type::receipt, type::session_ended_confirm,
+                   type::hello_reply, type::start_reply, type::stop_reply, type::bill_reply, type::receipt_reply, type::session_ended})
       CHECK(std::find(seen.begin(), seen.end(), t) != seen.end());
   }
 
@@ -209,7 +211,7 @@ TEST_SUITE("pile/protocol") {
   }
 
   TEST_CASE("unknown types are refused") {
-    const std::vector<std::uint8_t> known{0x01, 0x02, 0x03, 0x04, 0x05, 0x81, 0x82, 0x83, 0x84, 0x85, 0xC1};
+    const std::vector<std::uint8_t> known{0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x81, 0x82, 0x83, 0x84, 0x85, 0xC1};
     int refused = 0;
     for (int t = 0; t < 256; ++t) {
       if (std::find(known.begin(), known.end(), t) != known.end()) continue;
@@ -217,7 +219,7 @@ TEST_SUITE("pile/protocol") {
       CHECK(error_of(r) == errc::bad_field);
       ++refused;
     }
-    CHECK(refused == 256 - 11);
+    CHECK(refused == 256 - 12);
   }
 
   TEST_CASE("unknown enum values are refused") {
@@ -295,5 +297,7 @@ TEST_SUITE("pile/protocol") {
     CHECK(to_string(status::store_full) == "store_full");
     CHECK(to_string(pile_state::authorized) == "authorized");
     CHECK(static_cast<int>(type_of(receipt_reply{})) == 0x85);
+    CHECK(static_cast<int>(type_of(session_ended_confirm{})) == 0x06);
+    CHECK(name_of(session_ended_confirm{}) == "session_ended_confirm");
   }
 }

@@ -282,7 +282,7 @@ steps:
   - {at: 5m,  user: bob, do: start, pile: P2, amount: 20.00}
   - {at: 1h11m, user: alice, do: stop}
 faults:
-  - {at: 30m, for: 20m, ble: {pile: P2, loss: 0.5}}
+  - {at: 1h30m, for: 20m, ble: {pile: P2, loss: 0.5}}  # over the end of bob's session: it applies
 expect:
   sessions: [{user: alice, state: reconciled}, {user: bob, state: reconciled}]
   balances: {alice: 150.00}
