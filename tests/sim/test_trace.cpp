@@ -52,7 +52,7 @@ TEST_SUITE("sim/trace") {
     trace t;
     record(t, 0);
     CHECK(t.count() == 3);
-    CHECK(t.hash_hex() == "02b80f5c3e2a2396");
+    CHECK(t.hash_hex() == "9673ac8356a633c2");
     CHECK(t.hash_hex().size() == 16);
   }
 
@@ -63,6 +63,32 @@ TEST_SUITE("sim/trace") {
       CHECK(hashes.insert(hash_of(variant)).second);
     }
     CHECK(hashes.size() == 12);
+  }
+
+  TEST_CASE("text is hashed whole: every byte, the length, and where one field ends and the next begins") {
+    // Texts are mixed eight bytes at a time with a zero-padded last word: a trailing NUL, a changed byte in
+    // any position of any length up to three words, or a byte moved between two fields must all show.
+    auto hash_text = [](std::string_view key, std::string_view value) {
+      trace t;
+      t.event(0, "a", "k", {{key, value}});
+      return t.hash();
+    };
+    std::set<std::uint64_t> seen;
+    std::size_t made = 0;
+    for (std::size_t len = 0; len <= 24; ++len) {
+      const std::string base(len, 'x');
+      seen.insert(hash_text("f", base));
+      ++made;
+      for (std::size_t i = 0; i < len; ++i) {
+        std::string changed = base;
+        changed[i] = 'y';
+        seen.insert(hash_text("f", changed));
+        ++made;
+      }
+    }
+    CHECK(seen.size() == made);
+    CHECK(hash_text("f", "a") != hash_text("f", std::string("a\0", 2)));
+    CHECK(hash_text("ab", "c") != hash_text("a", "bc"));
   }
 
   TEST_CASE("the hash depends on the order of events") {
