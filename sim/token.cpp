@@ -8,11 +8,12 @@
 namespace pilesim {
 namespace {
 
-constexpr std::uint8_t version = 1;
+constexpr std::uint8_t version = 2;  // 1 had fixed 8-byte integers and a 32-byte MAC
 enum class kind : std::uint8_t { authorization = 1, bill = 2, receipt = 3, start_ack = 4 };
-constexpr std::size_t mac_len = 32;
+constexpr std::size_t mac_len = 16;
 static_assert(crypto_generichash_blake2b_KEYBYTES_MIN <= 32 && 32 <= crypto_generichash_blake2b_KEYBYTES_MAX);
 static_assert(crypto_generichash_blake2b_BYTES_MIN <= mac_len && mac_len <= crypto_generichash_blake2b_BYTES_MAX);
+static_assert(mac_len == crypto_verify_16_BYTES);
 
 void ensure_sodium() {
   static const int rc = sodium_init();
@@ -26,11 +27,15 @@ void put_header(byte_writer& w, kind k, std::string_view pile_id) {
   w.str8(pile_id);
 }
 
-// The MAC is keyed BLAKE2b-256 (libsodium's crypto_generichash with the pile's 32-byte key, its documented way
-// to authenticate a message with a secret key): a PRF, so as unforgeable as HMAC, at a fraction of
-// HMAC-SHA-512's cost on tokens of 60-200 bytes (two or three BLAKE2b blocks, against five SHA-512 blocks).
+// The MAC is keyed BLAKE2b with a 16-byte output (libsodium's crypto_generichash with the pile's 32-byte key,
+// its documented way to authenticate a message with a secret key, at its shortest output): a PRF, so as
+// unforgeable as HMAC, with the 128-bit tag of Poly1305, GCM or CMAC. Every byte of a token costs BLE packets
+// on the way through the phone, and a tag of 32 bytes would add no strength that matters here: a forger still
+// has one chance in 2^128 per try, each try costing a BLE round trip to one pile.
+// Tokens of ordinary sizes (under 128 bytes of body) take a single BLAKE2b block after the key's.
 // Each thread keeps the keyed states of the keys it used last, direct-mapped by the key's first bytes (keys
-// are uniformly random), so the next token for the same key starts from a copy.
+// are uniformly random), so the next token for the same key starts from a copy. The output length is part of
+// BLAKE2b's parameter block, so a state is initialised for mac_len and is good for that length only.
 struct keyed_state {
   key32 key{};
   crypto_generichash_blake2b_state state{};
@@ -68,7 +73,7 @@ result<std::span<const std::uint8_t>> check(std::span<const std::uint8_t> sealed
   if (sealed.size() < mac_len + 3) return errc::truncated;
   auto body = sealed.first(sealed.size() - mac_len);
   const auto expected = mac_of(body, key);
-  if (crypto_verify_32(sealed.data() + body.size(), expected.data()) != 0) return errc::bad_mac;
+  if (crypto_verify_16(sealed.data() + body.size(), expected.data()) != 0) return errc::bad_mac;
   if (body[0] != version || body[1] != static_cast<std::uint8_t>(k)) return errc::bad_field;
   return body;
 }
@@ -146,16 +151,16 @@ result<stop_reason> parse_stop_reason(std::string_view s) {
 
 bytes seal(const start_authorization& a, const key32& key) {
   bytes b;
-  b.reserve(160);
+  b.reserve(112);
   byte_writer w(b);
   put_header(w, kind::authorization, a.pile_id);
-  w.u64(a.session_id);
-  w.u64(a.counter);
-  w.i64(a.issued_at_us);
-  w.i64(a.expires_at_us);
-  w.i64(a.frozen.minor);
-  w.i64(a.rate.energy.e4);
-  w.i64(a.rate.service.e4);
+  w.uvarint(a.session_id);
+  w.uvarint(a.counter);
+  w.svarint(a.issued_at_us);
+  w.svarint(a.expires_at_us);
+  w.svarint(a.frozen.minor);
+  w.svarint(a.rate.energy.e4);
+  w.svarint(a.rate.service.e4);
   w.str8(a.vehicle_id);
   w.raw(a.stop_digest);
   append_mac(b, key);
@@ -164,16 +169,16 @@ bytes seal(const start_authorization& a, const key32& key) {
 
 bytes seal(const bill& x, const key32& key) {
   bytes b;
-  b.reserve(128);
+  b.reserve(80);
   byte_writer w(b);
   put_header(w, kind::bill, x.pile_id);
-  w.u64(x.session_id);
-  w.u64(x.counter);
-  w.i64(x.meter_start_wh);
-  w.i64(x.meter_stop_wh);
-  w.i64(x.started_at_us);
-  w.i64(x.stopped_at_us);
-  w.i64(x.cost.minor);
+  w.uvarint(x.session_id);
+  w.uvarint(x.counter);
+  w.svarint(x.meter_start_wh);
+  w.svarint(x.meter_stop_wh);
+  w.svarint(x.started_at_us);
+  w.svarint(x.stopped_at_us);
+  w.svarint(x.cost.minor);
   w.u8(static_cast<std::uint8_t>(x.reason));
   append_mac(b, key);
   return b;
@@ -181,25 +186,25 @@ bytes seal(const bill& x, const key32& key) {
 
 bytes seal(const receipt& x, const key32& key) {
   bytes b;
-  b.reserve(96);
+  b.reserve(48);
   byte_writer w(b);
   put_header(w, kind::receipt, x.pile_id);
-  w.u64(x.session_id);
-  w.u64(x.bill_counter);
-  w.i64(x.charged.minor);
+  w.uvarint(x.session_id);
+  w.uvarint(x.bill_counter);
+  w.svarint(x.charged.minor);
   append_mac(b, key);
   return b;
 }
 
 bytes seal(const start_ack& x, const key32& key) {
   bytes b;
-  b.reserve(96);
+  b.reserve(48);
   byte_writer w(b);
   put_header(w, kind::start_ack, x.pile_id);
-  w.u64(x.session_id);
-  w.u64(x.counter);
-  w.i64(x.meter_start_wh);
-  w.i64(x.started_at_us);
+  w.uvarint(x.session_id);
+  w.uvarint(x.counter);
+  w.svarint(x.meter_start_wh);
+  w.svarint(x.started_at_us);
   append_mac(b, key);
   return b;
 }
@@ -210,10 +215,10 @@ result<start_ack> open_start_ack(std::span<const std::uint8_t> sealed, const key
   byte_reader r(*body);
   start_ack x;
   x.pile_id = read_pile_id(r);
-  x.session_id = r.u64();
-  x.counter = r.u64();
-  x.meter_start_wh = r.i64();
-  x.started_at_us = r.i64();
+  x.session_id = r.uvarint();
+  x.counter = r.uvarint();
+  x.meter_start_wh = r.svarint();
+  x.started_at_us = r.svarint();
   if (auto e = r.finish(); e != errc::ok) return e;
   if (x.meter_start_wh < 0) return errc::bad_field;
   return x;
@@ -225,13 +230,13 @@ result<start_authorization> open_authorization(std::span<const std::uint8_t> sea
   byte_reader r(*body);
   start_authorization a;
   a.pile_id = read_pile_id(r);
-  a.session_id = r.u64();
-  a.counter = r.u64();
-  a.issued_at_us = r.i64();
-  a.expires_at_us = r.i64();
-  a.frozen.minor = r.i64();
-  a.rate.energy.e4 = r.i64();
-  a.rate.service.e4 = r.i64();
+  a.session_id = r.uvarint();
+  a.counter = r.uvarint();
+  a.issued_at_us = r.svarint();
+  a.expires_at_us = r.svarint();
+  a.frozen.minor = r.svarint();
+  a.rate.energy.e4 = r.svarint();
+  a.rate.service.e4 = r.svarint();
   a.vehicle_id = r.str8(vehicle_id_len_max);
   auto d = r.raw(a.stop_digest.size());
   if (r.ok()) std::memcpy(a.stop_digest.data(), d.data(), d.size());
@@ -247,13 +252,13 @@ result<bill> open_bill(std::span<const std::uint8_t> sealed, const key32& key) {
   byte_reader r(*body);
   bill x;
   x.pile_id = read_pile_id(r);
-  x.session_id = r.u64();
-  x.counter = r.u64();
-  x.meter_start_wh = r.i64();
-  x.meter_stop_wh = r.i64();
-  x.started_at_us = r.i64();
-  x.stopped_at_us = r.i64();
-  x.cost.minor = r.i64();
+  x.session_id = r.uvarint();
+  x.counter = r.uvarint();
+  x.meter_start_wh = r.svarint();
+  x.meter_stop_wh = r.svarint();
+  x.started_at_us = r.svarint();
+  x.stopped_at_us = r.svarint();
+  x.cost.minor = r.svarint();
   std::uint8_t reason = r.u8();
   if (auto e = r.finish(); e != errc::ok) return e;
   if (reason < 1 || reason > 6) return errc::bad_field;
@@ -270,9 +275,9 @@ result<receipt> open_receipt(std::span<const std::uint8_t> sealed, const key32& 
   byte_reader r(*body);
   receipt x;
   x.pile_id = read_pile_id(r);
-  x.session_id = r.u64();
-  x.bill_counter = r.u64();
-  x.charged.minor = r.i64();
+  x.session_id = r.uvarint();
+  x.bill_counter = r.uvarint();
+  x.charged.minor = r.svarint();
   if (auto e = r.finish(); e != errc::ok) return e;
   if (x.charged.minor < 0) return errc::bad_field;
   return x;
@@ -290,7 +295,7 @@ result<std::uint64_t> peek_session_id(std::span<const std::uint8_t> sealed) {
   if (sealed.size() < mac_len + 3) return errc::truncated;
   byte_reader r(sealed.first(sealed.size() - mac_len));
   read_pile_id(r);
-  const std::uint64_t id = r.u64();  // every kind of token puts its session id right after the header
+  const std::uint64_t id = r.uvarint();  // every kind of token puts its session id right after the header
   if (!r.ok()) return r.error();
   return id;
 }

@@ -1,7 +1,13 @@
 // The messages that server and pile exchange end to end through the untrusted phone: a start authorization
-// (server -> pile), a bill (pile -> server) and a receipt (server -> pile), each MACed with the pile's key
-// (keyed BLAKE2b-256 through libsodium's crypto_generichash). The phone relays them as opaque bytes and can
-// forge none of them.
+// (server -> pile), a bill (pile -> server), a start acknowledgement (pile -> server) and a receipt
+// (server -> pile), each MACed with the pile's key. The phone relays them as opaque bytes and can forge none
+// of them.
+// Format: version (1 byte, now 2), kind (1 byte), pile id (length byte + bytes), the session id, then the kind's
+// fields in declaration order below, then the MAC. Integers are varints (sim/bytes.hpp: unsigned LEB128,
+// signed ones zigzag-mapped), the bill's reason is one byte, strings are length-prefixed, the stop digest is
+// its 32 raw bytes. The MAC is keyed BLAKE2b with a 16-byte output (libsodium's crypto_generichash, outlen
+// crypto_generichash_BYTES_MIN, keyed with the pile's 32-byte key) over everything before it.
+// Every value has exactly one encoding (the shortest varint), so equal tokens are equal bytes.
 // Opening a token checks the MAC before decoding anything else; policy (expiry, counters) is the receiver's.
 #pragma once
 
@@ -86,7 +92,9 @@ bytes seal(const bill& b, const key32& key);
 bytes seal(const receipt& r, const key32& key);
 bytes seal(const start_ack& s, const key32& key);
 
-// Each checks the MAC first (bad_mac), then decodes strictly (truncated, bad_length, bad_field, trailing_bytes).
+// Each checks the MAC first (bad_mac), then decodes strictly (truncated, bad_length, bad_field, trailing_bytes):
+// a varint that is not the shortest encoding of its value or overflows 64 bits is bad_field, and so is a value
+// outside its field's rules (a negative amount or meter reading, an unknown stop reason, an empty pile id).
 result<start_authorization> open_authorization(std::span<const std::uint8_t> sealed, const key32& key);
 result<bill> open_bill(std::span<const std::uint8_t> sealed, const key32& key);
 result<receipt> open_receipt(std::span<const std::uint8_t> sealed, const key32& key);

@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace pilesim;
 using namespace pilesim::pile;
 using protocol::status;
@@ -296,9 +298,15 @@ TEST_SUITE("pile/firmware") {
     CHECK(std::get<protocol::start_reply>(fw.handle(start_req({}, fake), now)).result == status::bad_mac);
 
     // Altered amount: flip a bit of the frozen field in the sealed bytes.
+    // The field starts at the first byte where two authorizations differing only in the amount differ.
     bytes altered = seal(authorization({}), pile_key());
-    const std::size_t frozen_at = 2 + 1 + 2 + 8 + 8 + 8 + 8;  // version, kind, "P1", session, counter, issued, expires
-    altered[frozen_at + 1] ^= 0x01;
+    auth_spec richer;
+    richer.frozen = richer.frozen + money{1};
+    const bytes other = seal(authorization(richer), pile_key());
+    const auto frozen_at = static_cast<std::size_t>(
+        std::mismatch(altered.begin(), altered.end(), other.begin(), other.end()).first - altered.begin());
+    REQUIRE(frozen_at < altered.size() - 16);  // in the body, not the MAC
+    altered[frozen_at] ^= 0x02;
     CHECK(std::get<protocol::start_reply>(fw.handle(protocol::start_request{altered}, now)).result ==
           status::bad_mac);
     CHECK(std::get<protocol::start_reply>(fw.handle(protocol::start_request{bytes{1, 2, 3}}, now)).result ==
