@@ -88,8 +88,8 @@ TEST_SUITE("sim/bytes") {
       CHECK_MESSAGE(r.finish() == errc::ok, v);
     }
     // Zigzag is a bijection: every unsigned value decodes to some signed one, and re-encodes to the same bytes.
-    for (std::uint64_t u : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{255},
-                            std::numeric_limits<std::uint64_t>::max(), std::numeric_limits<std::uint64_t>::max() - 1}) {
+    const std::uint64_t umax = std::numeric_limits<std::uint64_t>::max();
+    for (std::uint64_t u : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{2}, std::uint64_t{255}, umax, umax - 1}) {
       const bytes b = uvar(u);
       byte_reader r(b);
       const std::int64_t v = r.svarint();
