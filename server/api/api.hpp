@@ -1,6 +1,7 @@
 // The server's REST API as a real phone app knows it: paths, JSON bodies, status codes.
 // Every mutating request carries an Idempotency-Key header and a bearer token; money is a decimal string
-// ("12.60"), times are integer microseconds of simulation time, sealed tokens are lowercase hex.
+// ("12.60"), times are integer microseconds of simulation time, sealed tokens are base64url without padding
+// (RFC 4648 section 5; canonical, the unused low bits of the last character are zero).
 // Bodies are plain structs with one encoder and one decoder each; decoding checks every field.
 #pragma once
 
@@ -106,7 +107,7 @@ std::string to_json(const session_view& v);
 std::string to_json(const wallet& v);
 std::string to_json(const error_body& v);
 
-// errc::bad_value for invalid JSON, a missing or mistyped field, bad money or bad hex.
+// errc::bad_value for invalid JSON, a missing or mistyped field, bad money or bad base64url.
 result<reservation_request> parse_reservation_request(std::string_view json);
 result<reservation> parse_reservation(std::string_view json);
 result<session_request> parse_session_request(std::string_view json);

@@ -3,7 +3,10 @@
 #include "tests/server/result_printing.hpp"
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 
+#include <cstdint>
+#include <random>
 #include <string>
 
 using namespace pilesim;
@@ -38,7 +41,7 @@ TEST_SUITE("server/api/json") {
     CHECK(r2->state == "open");
   }
 
-  TEST_CASE("session bodies round-trip with money as decimal strings and bytes as lowercase hex") {
+  TEST_CASE("session bodies round-trip with money as decimal strings and bytes as base64url") {
     const api::session_request rq{"P1", 3, a_vehicle(), money{5000}};
     const std::string text = api::to_json(rq);
     CHECK(text.find(R"("amount":"50.00")") != std::string::npos);
@@ -53,8 +56,9 @@ TEST_SUITE("server/api/json") {
     const api::session_started st{9, money{1234}, a_vehicle(), some_bytes(140, 0xab), some_bytes(32, 1), 77};
     const std::string st_text = api::to_json(st);
     CHECK(st_text.find(R"("frozen":"12.34")") != std::string::npos);
-    CHECK(st_text.find("ab") != std::string::npos);
-    CHECK(st_text.find("AB") == std::string::npos);
+    CHECK(st_text.find('=') == std::string::npos);   // no padding
+    CHECK(st_text.find('+') == std::string::npos);   // the URL-safe alphabet
+    CHECK(st_text.find('/') == std::string::npos);
     auto st2 = api::parse_session_started(st_text);
     REQUIRE(st2);
     CHECK(st2->session == 9);
@@ -139,14 +143,91 @@ TEST_SUITE("server/api/json") {
         R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1e2"})"));
   }
 
-  TEST_CASE("hex must be even-length lowercase hex digits") {
-    CHECK(api::parse_bill_upload(R"({"bill":"00aaff"})"));
+  TEST_CASE("bytes are unpadded base64url with the URL-safe alphabet") {
+    CHECK(api::to_json(api::bill_upload{bytes{0xfb, 0xff}}) == R"({"bill":"-_8"})");
+    CHECK(api::to_json(api::bill_upload{bytes{0x00, 0xaa, 0xff}}) == R"({"bill":"AKr_"})");
+    CHECK(api::to_json(api::bill_upload{bytes{0x00}}) == R"({"bill":"AA"})");
+    CHECK(api::to_json(api::bill_upload{bytes{}}) == R"({"bill":""})");
+    for (std::size_t n = 0; n <= 70; ++n) {  // every remainder of n / 3, and lengths past one 64-byte chunk
+      const bytes b = some_bytes(n, static_cast<std::uint8_t>(n));
+      auto back = api::parse_bill_upload(api::to_json(api::bill_upload{b}));
+      REQUIRE(back);
+      CHECK(back->bill == b);
+    }
+    auto b = api::parse_bill_upload(R"({"bill":"-_-_"})");
+    REQUIRE(b);
+    CHECK(b->bill == bytes{0xfb, 0xff, 0xbf});
+  }
+
+  TEST_CASE("malformed base64url is a bad value") {
+    CHECK(api::parse_bill_upload(R"({"bill":"AKr_"})"));
     CHECK(api::parse_bill_upload(R"({"bill":""})"));
-    CHECK_FALSE(api::parse_bill_upload(R"({"bill":"0"})"));
-    CHECK_FALSE(api::parse_bill_upload(R"({"bill":"00AAFF"})"));
-    CHECK_FALSE(api::parse_bill_upload(R"({"bill":"0g"})"));
-    CHECK_FALSE(api::parse_bill_upload(R"({"bill":["00"]})"));
-    CHECK_FALSE(api::parse_started_upload(R"({"bill":"00"})"));
+    for (std::string_view bad : {
+             R"({"bill":"A"})",          // one character cannot hold a byte
+             R"({"bill":"AKr_A"})",      // nor can a lone character after a full group
+             R"({"bill":"AA=="})",       // padding
+             R"({"bill":"AA="})",
+             R"({"bill":"-_8="})",
+             R"({"bill":"+/8"})",        // the standard alphabet, not the URL-safe one
+             R"({"bill":"-_9"})",        // unused low bits set: a second spelling of fb ff
+             R"({"bill":"AB"})",
+             R"({"bill":"AK r_"})",      // whitespace inside
+             R"({"bill":" AKr_"})",
+             R"({"bill":"AKr_\n"})",
+             R"({"bill":"AKr_\u0000"})", // trailing garbage after a valid prefix
+             R"({"bill":"AKr_!"})",
+             R"({"bill":"AK\u00e9r"})",  // a character outside ASCII
+         }) {
+      auto r = api::parse_bill_upload(bad);
+      CHECK_MESSAGE(!r, bad);
+      if (!r) CHECK(r.error() == errc::bad_value);
+    }
+    CHECK_FALSE(api::parse_bill_upload(R"({"bill":["AA"]})"));
+    CHECK_FALSE(api::parse_bill_upload(R"({"bill":null})"));
+    CHECK_FALSE(api::parse_bill_upload(R"({"bill":0})"));
+    CHECK_FALSE(api::parse_started_upload(R"({"bill":"AA"})"));
+
+    // A stop secret that decodes cleanly but to the wrong length is refused too.
+    const std::string head = R"({"session":1,"frozen":"0.01","vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},)"
+                             R"("authorization":"","expires_at_us":0,"stop_secret":")";
+    CHECK(api::parse_session_started(head + std::string(43, 'A') + "\"}"));       // 32 bytes
+    CHECK_FALSE(api::parse_session_started(head + std::string(42, 'A') + "\"}"));  // 31 bytes
+    CHECK_FALSE(api::parse_session_started(head + std::string(44, 'A') + "\"}"));  // 33 bytes
+    CHECK_FALSE(api::parse_session_started(head + std::string(40, 'A') + "\"}"));  // 30 bytes
+  }
+
+  TEST_CASE("the base64url codec gives libsodium's answers, for good and bad text alike") {
+    constexpr int variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+    std::mt19937 rng(20261123);  // fixed: the same cases every run
+    for (std::size_t n = 0; n <= 100; ++n) {
+      bytes b(n);
+      for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+      std::string want(sodium_base64_ENCODED_LEN(n, variant), '\0');
+      sodium_bin2base64(want.data(), want.size(), b.data(), b.size(), variant);
+      want.pop_back();
+      CHECK(api::to_json(api::bill_upload{b}) == R"({"bill":")" + want + R"("})");
+    }
+    // Strings that JSON carries unescaped: mostly the alphabet, now and then a character from outside it.
+    const std::string good = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const std::string odd = "+/= .~*!";
+    int accepted = 0, refused = 0;
+    for (int round = 0; round < 4000; ++round) {
+      std::string text(rng() % 13, 'A');
+      for (auto& c : text) c = rng() % 40 == 0 ? odd[rng() % odd.size()] : good[rng() % good.size()];
+      bytes want(text.size());
+      std::size_t want_len = 0;
+      const bool sodium_ok =
+          sodium_base642bin(want.data(), want.size(), text.data(), text.size(), nullptr, &want_len, nullptr,
+                            variant) == 0;
+      want.resize(want_len);
+      auto got = api::parse_bill_upload(R"({"bill":")" + text + R"("})");
+      CHECK_MESSAGE(got.has_value() == sodium_ok, text);
+      if (got && sodium_ok) CHECK_MESSAGE(got->bill == want, text);
+      if (!got) CHECK(got.error() == errc::bad_value);
+      (sodium_ok ? accepted : refused)++;
+    }
+    CHECK(accepted > 500);  // both sides of the line were exercised
+    CHECK(refused > 500);
   }
 
   TEST_CASE("an optional balance may be absent but not null or mistyped; a stop secret is 32 bytes") {
