@@ -2,6 +2,7 @@
 #include "server/api/http.hpp"
 
 #include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -19,12 +20,14 @@ constexpr std::string_view host = "pilesim";
 constexpr std::string_view content_type = "application/json";
 constexpr std::string_view idempotency_header = "Idempotency-Key";
 
-// Runs Beast's serializer to the end, appending every buffer it yields; string_body never fails to serialize.
+// Runs Beast's serializer over the header (the message has an empty body and an explicit Content-Length),
+// then appends the body straight from the caller's string instead of copying it into the message first.
+// empty_body never fails to serialize.
 template <bool is_request>
-std::string serialize(bhttp::message<is_request, bhttp::string_body>& m) {
-  bhttp::serializer<is_request, bhttp::string_body> sr{m};
+std::string serialize(bhttp::message<is_request, bhttp::empty_body>& m, std::string_view body) {
+  bhttp::serializer<is_request, bhttp::empty_body> sr{m};
   std::string out;
-  out.reserve(256 + m.body().size());
+  out.reserve(256 + body.size());
   boost::beast::error_code ec;
   while (!sr.is_done()) {
     sr.next(ec, [&](boost::beast::error_code& inner, const auto& buffers) {
@@ -39,6 +42,7 @@ std::string serialize(bhttp::message<is_request, bhttp::string_body>& m) {
     if (ec) break;
   }
   assert(!ec);
+  out.append(body);
   return out;
 }
 
@@ -82,7 +86,7 @@ errc feed(Parser& p, std::string_view wire, bool eof_ends_body) {
 }  // namespace
 
 std::string encode(const request& r) {
-  bhttp::request<bhttp::string_body> m;
+  bhttp::request<bhttp::empty_body> m;
   m.version(11);
   m.method_string(r.method);
   m.target(r.target);
@@ -90,22 +94,20 @@ std::string encode(const request& r) {
   if (!r.authorization.empty()) m.set(bhttp::field::authorization, r.authorization);
   if (!r.idempotency_key.empty()) m.set(idempotency_header, r.idempotency_key);
   m.set(bhttp::field::content_type, content_type);
-  m.body() = r.body;
   // Always explicit, also for an empty GET body, so the receiver never has to guess where the message ends.
   m.content_length(r.body.size());
-  return serialize(m);
+  return serialize(m, r.body);
 }
 
 std::string encode(const response& r) {
   assert(r.status >= 100 && r.status <= 999);
-  bhttp::response<bhttp::string_body> m;
+  bhttp::response<bhttp::empty_body> m;
   m.version(11);
   m.result(static_cast<unsigned>(r.status));
   m.reason(bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(r.status))));
   m.set(bhttp::field::content_type, content_type);
-  m.body() = r.body;
   m.content_length(r.body.size());
-  return serialize(m);
+  return serialize(m, r.body);
 }
 
 result<request> decode_request(std::string_view wire) {

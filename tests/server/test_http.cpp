@@ -81,6 +81,37 @@ TEST_SUITE("server/api/http") {
     CHECK(http::encode(http::response{409, "{}"}) == http::encode(http::response{409, "{}"}));
   }
 
+  TEST_CASE("the exact bytes on the wire") {
+    CHECK(http::encode(sample_request()) ==
+          "POST /v1/sessions/7/bill HTTP/1.1\r\nHost: pilesim\r\nAuthorization: Bearer tok-alice\r\n"
+          "Idempotency-Key: key-123\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n"
+          R"({"bill":"00ff"})");
+    CHECK(http::encode(http::request{"GET", "/v1/wallet", "Bearer t", "", ""}) ==
+          "GET /v1/wallet HTTP/1.1\r\nHost: pilesim\r\nAuthorization: Bearer t\r\n"
+          "Content-Type: application/json\r\nContent-Length: 0\r\n\r\n");
+    CHECK(http::encode(http::response{409, R"({"error":"conflict"})"}) ==
+          "HTTP/1.1 409 Conflict\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n"
+          R"({"error":"conflict"})");
+    // A large body goes out whole and unchanged.
+    const std::string big(http::body_len_max, 'b');
+    const std::string wire = http::encode(http::response{200, big});
+    CHECK(wire.size() == big.size() + std::string_view("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                                        "Content-Length: 65536\r\n\r\n").size());
+    CHECK(wire.ends_with("\r\n\r\n" + big));
+  }
+
+  TEST_CASE("headers other than the known ones are ignored; the known ones are found in any case") {
+    auto r = http::decode_request(
+        "POST /v1/sessions HTTP/1.1\r\nX-Extra: 1\r\nidempotency-key: k1\r\nAUTHORIZATION: Bearer z\r\n"
+        "Content-Length: 2\r\n\r\n{}");
+    REQUIRE(r);
+    CHECK(r->method == "POST");
+    CHECK(r->target == "/v1/sessions");
+    CHECK(r->authorization == "Bearer z");
+    CHECK(r->idempotency_key == "k1");
+    CHECK(r->body == "{}");
+  }
+
   TEST_CASE("every proper prefix of a request is truncated, never accepted") {
     const std::string wire = http::encode(sample_request());
     for (std::size_t n = 0; n < wire.size(); ++n) {
