@@ -1,5 +1,6 @@
-// The only translation unit that includes Boost.JSON (see api.hpp). Encoders build an object in insertion
-// order, so the same value always gives the same bytes; decoders read through a reader with a sticky error.
+// The only translation unit that includes Boost.JSON (see api.hpp). Encoders write fields in a fixed order
+// through a small writer, so the same value always gives the same bytes; decoders parse with Boost.JSON and
+// read through a reader with a sticky error.
 #include "server/api/api.hpp"
 
 #include <boost/json/monotonic_resource.hpp>
@@ -7,9 +8,12 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 namespace pilesim::api {
 namespace {
@@ -32,10 +36,12 @@ constexpr std::array<std::uint8_t, 256> b64_values = [] {
   return t;
 }();
 
-std::string to_b64(const bytes& b) {
-  std::string s((b.size() * 4 + 2) / 3, '\0');
+// Appends the encoding of `b` to `s`.
+void append_b64(std::string& s, const bytes& b) {
+  const std::size_t at = s.size();
+  s.resize(at + (b.size() * 4 + 2) / 3);
   const std::uint8_t* in = b.data();
-  char* out = s.data();
+  char* out = s.data() + at;
   std::size_t left = b.size();
   for (; left >= 3; left -= 3, in += 3, out += 4) {
     const std::uint32_t w = std::uint32_t{in[0]} << 16 | std::uint32_t{in[1]} << 8 | in[2];
@@ -53,7 +59,6 @@ std::string to_b64(const bytes& b) {
     out[1] = b64_alphabet[w >> 4 & 63];
     out[2] = b64_alphabet[(w & 15) << 2];
   }
-  return s;
 }
 
 // Strict: only the URL-safe alphabet, no padding, no whitespace, no length that leaves a lone character,
@@ -165,24 +170,77 @@ result<T> decode(std::string_view text, Read read) {
   return out;
 }
 
-// Builds one object in `fill` and serializes it; insertion order is the wire order.
-template <class Fill>
-std::string encode(Fill fill) {
-  unsigned char arena[arena_len];
-  json::monotonic_resource mr(arena, sizeof arena);
-  json::object o(&mr);
-  fill(o);
-  return json::serialize(o);
-}
+// Writes one JSON object straight to text, fields in call order, so the same value always gives the same
+// bytes. Keys are the literals below and need no escaping; a string value that holds a quote, a backslash or a
+// control character goes through Boost.JSON's serializer, so the escaping is the library's, byte for byte.
+class writer {
+ public:
+  writer() {
+    out_.reserve(256);
+    out_ += '{';
+  }
 
-json::value to_value(std::uint64_t v) { return json::value(v); }
+  void str(std::string_view key, std::string_view v) {
+    name(key);
+    const bool plain = std::none_of(v.begin(), v.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+    });
+    if (plain) {
+      out_ += '"';
+      out_ += v;
+      out_ += '"';
+    } else {
+      out_ += json::serialize(json::string_view(v.data(), v.size()));
+    }
+  }
+  void blob(std::string_view key, const bytes& b) {  // the base64url alphabet needs no escaping
+    name(key);
+    out_ += '"';
+    append_b64(out_, b);
+    out_ += '"';
+  }
+  void amount(std::string_view key, money m) { str(key, format_money(m)); }
+  template <class Int>
+  void num(std::string_view key, Int v) {
+    static_assert(std::is_same_v<Int, std::int64_t> || std::is_same_v<Int, std::uint64_t>);
+    name(key);
+    char buf[24];
+    const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    out_.append(buf, end);
+  }
+  void open(std::string_view key) {
+    name(key);
+    out_ += '{';
+    first_ = true;
+  }
+  void close() {
+    out_ += '}';
+    first_ = false;
+  }
+  std::string done() && {
+    out_ += '}';
+    return std::move(out_);
+  }
 
-void put_vehicle(json::object& o, const vehicle_info& v) {
-  json::object inner(o.storage());
-  inner.emplace("id", v.id);
-  inner.emplace("battery_wh", v.battery_wh);
-  inner.emplace("max_ac_w", v.max_ac_w);
-  o.emplace("vehicle", std::move(inner));
+ private:
+  void name(std::string_view key) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+  }
+
+  std::string out_;
+  bool first_ = true;
+};
+
+void put_vehicle(writer& w, const vehicle_info& v) {
+  w.open("vehicle");
+  w.str("id", v.id);
+  w.num("battery_wh", v.battery_wh);
+  w.num("max_ac_w", v.max_ac_w);
+  w.close();
 }
 
 vehicle_info read_vehicle(reader& r) {
@@ -198,90 +256,94 @@ vehicle_info read_vehicle(reader& r) {
 }  // namespace
 
 std::string to_json(const reservation_request& v) {
-  return encode([&](json::object& o) {
-    o.emplace("pile", v.pile);
-    o.emplace("start_us", v.start_us);
-    o.emplace("duration_us", v.duration_us);
-  });
+  writer w;
+  w.str("pile", v.pile);
+  w.num("start_us", v.start_us);
+  w.num("duration_us", v.duration_us);
+  return std::move(w).done();
 }
 
 std::string to_json(const reservation& v) {
-  return encode([&](json::object& o) {
-    o.emplace("id", to_value(v.id));
-    o.emplace("pile", v.pile);
-    o.emplace("user", v.user);
-    o.emplace("start_us", v.start_us);
-    o.emplace("end_us", v.end_us);
-    o.emplace("state", v.state);
-  });
+  writer w;
+  w.num("id", v.id);
+  w.str("pile", v.pile);
+  w.str("user", v.user);
+  w.num("start_us", v.start_us);
+  w.num("end_us", v.end_us);
+  w.str("state", v.state);
+  return std::move(w).done();
 }
 
 std::string to_json(const session_request& v) {
-  return encode([&](json::object& o) {
-    o.emplace("pile", v.pile);
-    o.emplace("reservation", to_value(v.reservation));
-    put_vehicle(o, v.vehicle);
-    o.emplace("amount", format_money(v.amount));
-  });
+  writer w;
+  w.str("pile", v.pile);
+  w.num("reservation", v.reservation);
+  put_vehicle(w, v.vehicle);
+  w.amount("amount", v.amount);
+  return std::move(w).done();
 }
 
 std::string to_json(const session_started& v) {
-  return encode([&](json::object& o) {
-    o.emplace("session", to_value(v.session));
-    o.emplace("frozen", format_money(v.frozen));
-    put_vehicle(o, v.vehicle);
-    o.emplace("authorization", to_b64(v.authorization));
-    o.emplace("stop_secret", to_b64(v.stop_secret));
-    o.emplace("expires_at_us", v.expires_at_us);
-  });
+  writer w;
+  w.num("session", v.session);
+  w.amount("frozen", v.frozen);
+  put_vehicle(w, v.vehicle);
+  w.blob("authorization", v.authorization);
+  w.blob("stop_secret", v.stop_secret);
+  w.num("expires_at_us", v.expires_at_us);
+  return std::move(w).done();
 }
 
 std::string to_json(const started_upload& v) {
-  return encode([&](json::object& o) { o.emplace("ack", to_b64(v.ack)); });
+  writer w;
+  w.blob("ack", v.ack);
+  return std::move(w).done();
 }
 
 std::string to_json(const bill_upload& v) {
-  return encode([&](json::object& o) { o.emplace("bill", to_b64(v.bill)); });
+  writer w;
+  w.blob("bill", v.bill);
+  return std::move(w).done();
 }
 
 std::string to_json(const reconciled& v) {
-  return encode([&](json::object& o) {
-    o.emplace("session", to_value(v.session));
-    o.emplace("energy_wh", v.energy_wh);
-    o.emplace("charged", format_money(v.charged));
-    o.emplace("refunded", format_money(v.refunded));
-    if (v.balance) o.emplace("balance", format_money(*v.balance));
-    o.emplace("receipt", to_b64(v.receipt));
-    o.emplace("reconciled_at_us", v.reconciled_at_us);
-  });
+  writer w;
+  w.num("session", v.session);
+  w.num("energy_wh", v.energy_wh);
+  w.amount("charged", v.charged);
+  w.amount("refunded", v.refunded);
+  if (v.balance) w.amount("balance", *v.balance);
+  w.blob("receipt", v.receipt);
+  w.num("reconciled_at_us", v.reconciled_at_us);
+  return std::move(w).done();
 }
 
 std::string to_json(const session_view& v) {
-  return encode([&](json::object& o) {
-    o.emplace("session", to_value(v.session));
-    o.emplace("user", v.user);
-    o.emplace("pile", v.pile);
-    o.emplace("state", v.state);
-    o.emplace("frozen", format_money(v.frozen));
-    o.emplace("charged", format_money(v.charged));
-    o.emplace("energy_wh", v.energy_wh);
-    o.emplace("stop_reason", v.stop_reason);
-  });
+  writer w;
+  w.num("session", v.session);
+  w.str("user", v.user);
+  w.str("pile", v.pile);
+  w.str("state", v.state);
+  w.amount("frozen", v.frozen);
+  w.amount("charged", v.charged);
+  w.num("energy_wh", v.energy_wh);
+  w.str("stop_reason", v.stop_reason);
+  return std::move(w).done();
 }
 
 std::string to_json(const wallet& v) {
-  return encode([&](json::object& o) {
-    o.emplace("user", v.user);
-    o.emplace("balance", format_money(v.balance));
-    o.emplace("held", format_money(v.held));
-  });
+  writer w;
+  w.str("user", v.user);
+  w.amount("balance", v.balance);
+  w.amount("held", v.held);
+  return std::move(w).done();
 }
 
 std::string to_json(const error_body& v) {
-  return encode([&](json::object& o) {
-    o.emplace("error", v.error);
-    o.emplace("detail", v.detail);
-  });
+  writer w;
+  w.str("error", v.error);
+  w.str("detail", v.detail);
+  return std::move(w).done();
 }
 
 result<reservation_request> parse_reservation_request(std::string_view text) {

@@ -109,6 +109,44 @@ TEST_SUITE("server/api/json") {
     CHECK(e->error == "conflict");
   }
 
+  TEST_CASE("the exact text of every body") {
+    CHECK(api::to_json(api::reservation_request{"P1", 600'000'000, -1}) ==
+          R"({"pile":"P1","start_us":600000000,"duration_us":-1})");
+    CHECK(api::to_json(api::reservation{18'000'000'000'000'000'000ULL, "P1", "alice", 10, 20, "open"}) ==
+          R"({"id":18000000000000000000,"pile":"P1","user":"alice","start_us":10,"end_us":20,"state":"open"})");
+    CHECK(api::to_json(api::session_request{"P1", 3, a_vehicle(), money{5000}}) ==
+          R"({"pile":"P1","reservation":3,"vehicle":{"id":"V1","battery_wh":60000,"max_ac_w":7000},)"
+          R"("amount":"50.00"})");
+    CHECK(api::to_json(api::session_started{9, money{-1234}, a_vehicle(), bytes{0xfb, 0xff}, bytes{0}, 77}) ==
+          R"({"session":9,"frozen":"-12.34","vehicle":{"id":"V1","battery_wh":60000,"max_ac_w":7000},)"
+          R"("authorization":"-_8","stop_secret":"AA","expires_at_us":77})");
+    CHECK(api::to_json(api::started_upload{bytes{1, 2, 3}}) == R"({"ack":"AQID"})");
+    CHECK(api::to_json(api::reconciled{7, 6998, money{1260}, money{3740}, money{18740}, bytes{}, INT64_MIN}) ==
+          R"({"session":7,"energy_wh":6998,"charged":"12.60","refunded":"37.40","balance":"187.40",)"
+          R"("receipt":"","reconciled_at_us":-9223372036854775808})");
+    CHECK(api::to_json(api::session_view{7, "alice", "P1", "reconciled", money{5000}, money{0}, 0, ""}) ==
+          R"({"session":7,"user":"alice","pile":"P1","state":"reconciled","frozen":"50.00","charged":"0.00",)"
+          R"("energy_wh":0,"stop_reason":""})");
+    CHECK(api::to_json(api::wallet{"bob", money{-5}, money{0}}) ==
+          R"({"user":"bob","balance":"-0.05","held":"0.00"})");
+    CHECK(api::to_json(api::error_body{"", ""}) == R"({"error":"","detail":""})");
+  }
+
+  TEST_CASE("strings are escaped where JSON needs it and come back unchanged") {
+    CHECK(api::to_json(api::error_body{"a\"b\\c/d", "tab\there\nnl\x01\x1f\x7f"}) ==
+          "{\"error\":\"a\\\"b\\\\c/d\",\"detail\":\"tab\\there\\nnl\\u0001\\u001f\x7f\"}");
+    CHECK(api::to_json(api::error_body{"caf\xc3\xa9", std::string("nul\0in", 6)}) ==
+          "{\"error\":\"caf\xc3\xa9\",\"detail\":\"nul\\u0000in\"}");
+    for (int c = 0; c < 128; ++c) {  // every ASCII character, alone and amid plain text
+      const std::string one(1, static_cast<char>(c));
+      const api::error_body e{one, "x" + one + "y"};
+      auto back = api::parse_error_body(api::to_json(e));
+      REQUIRE_MESSAGE(back, c);
+      CHECK(back->error == e.error);
+      CHECK(back->detail == e.detail);
+    }
+  }
+
   TEST_CASE("invalid JSON and non-objects are bad values") {
     for (std::string_view bad : {"", "{", "[]", "42", "\"x\"", "null", "{\"pile\":\"P1\",}", "{'pile':'P1'}"}) {
       auto r = api::parse_reservation_request(bad);
