@@ -5,11 +5,11 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/asio/buffer.hpp>
 
 #include <cassert>
+#include <optional>
 
 namespace pilesim::http {
 namespace {
@@ -20,28 +20,21 @@ constexpr std::string_view host = "pilesim";
 constexpr std::string_view content_type = "application/json";
 constexpr std::string_view idempotency_header = "Idempotency-Key";
 
-// Runs Beast's serializer over the header (the message has an empty body and an explicit Content-Length),
-// then appends the body straight from the caller's string instead of copying it into the message first.
-// empty_body never fails to serialize.
+// Beast writes the header through its fields' writer (the FieldsWriter that its serializer uses for the
+// header too) and the body is appended straight from the caller's string: the message carries no body, only the
+// explicit Content-Length, so nothing is copied into it first. Going through bhttp::serializer instead yields
+// the same bytes at about three times the cost, in its buffer-sequence bookkeeping.
 template <bool is_request>
-std::string serialize(bhttp::message<is_request, bhttp::empty_body>& m, std::string_view body) {
-  bhttp::serializer<is_request, bhttp::empty_body> sr{m};
+std::string serialize(const bhttp::message<is_request, bhttp::empty_body>& m, std::string_view body) {
+  std::optional<bhttp::fields::writer> wr;  // built in place: its buffers point into itself
+  if constexpr (is_request)
+    wr.emplace(m, m.version(), m.method());
+  else
+    wr.emplace(m, m.version(), m.result_int());
   std::string out;
   out.reserve(256 + body.size());
-  boost::beast::error_code ec;
-  while (!sr.is_done()) {
-    sr.next(ec, [&](boost::beast::error_code& inner, const auto& buffers) {
-      inner = {};
-      std::size_t n = 0;
-      for (auto b : boost::beast::buffers_range_ref(buffers)) {
-        out.append(static_cast<const char*>(b.data()), b.size());
-        n += b.size();
-      }
-      sr.consume(n);
-    });
-    if (ec) break;
-  }
-  assert(!ec);
+  const auto header = wr->get();  // named: the range below refers to it
+  for (auto b : boost::beast::buffers_range_ref(header)) out.append(static_cast<const char*>(b.data()), b.size());
   out.append(body);
   return out;
 }
