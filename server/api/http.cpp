@@ -1,15 +1,18 @@
 // The only translation unit that includes Boost.Beast (see http.hpp).
 #include "server/api/http.hpp"
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/asio/buffer.hpp>
 
+#include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <optional>
+#include <type_traits>
 
 namespace pilesim::http {
 namespace {
@@ -38,6 +41,59 @@ std::string serialize(const bhttp::message<is_request, bhttp::empty_body>& m, st
   out.append(body);
   return out;
 }
+
+// Beast's HTTP/1.1 parser, with a handler that keeps only what request and response carry instead of
+// building a full message (a heap node and a set insertion per header, then lookups and copies out of it).
+// Syntax, Content-Length and chunked framing, and the limits are all basic_parser's, as with bhttp::parser.
+template <bool is_request>
+class wire_parser final : public bhttp::basic_parser<is_request> {
+  using string_view = boost::beast::string_view;
+  using error_code = boost::beast::error_code;
+
+ public:
+  std::conditional_t<is_request, request, response> out;
+
+ private:
+  void on_request_impl(bhttp::verb, string_view method, string_view target, int, error_code&) override {
+    if constexpr (is_request) {
+      out.method.assign(method.data(), method.size());
+      out.target.assign(target.data(), target.size());
+    }
+  }
+  void on_response_impl(int code, string_view, int, error_code&) override {
+    if constexpr (!is_request) out.status = code;
+  }
+  // Of repeated headers the first counts, as a lookup in Beast's fields would find it.
+  void on_field_impl(bhttp::field name, string_view name_string, string_view value, error_code&) override {
+    if constexpr (is_request) {
+      if (name == bhttp::field::authorization) {
+        if (!seen_authorization_) out.authorization.assign(value.data(), value.size());
+        seen_authorization_ = true;
+      } else if (boost::beast::iequals(name_string, idempotency_header)) {
+        if (!seen_idempotency_key_) out.idempotency_key.assign(value.data(), value.size());
+        seen_idempotency_key_ = true;
+      }
+    }
+  }
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+    // basic_parser has already refused a Content-Length over the body limit.
+    if (length) out.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, body_len_max)));
+  }
+  std::size_t on_body_impl(string_view body, error_code&) override {
+    out.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+    out.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code&) override {}
+
+  bool seen_authorization_ = false;
+  bool seen_idempotency_key_ = false;
+};
 
 errc map_error(const boost::beast::error_code& ec) {
   if (ec == bhttp::error::need_more || ec == bhttp::error::partial_message) return errc::truncated;
@@ -104,26 +160,15 @@ std::string encode(const response& r) {
 }
 
 result<request> decode_request(std::string_view wire) {
-  bhttp::request_parser<bhttp::string_body> p;
+  wire_parser<true> p;
   if (auto e = feed(p, wire, false); e != errc::ok) return e;
-  auto m = p.release();
-  request r;
-  r.method = std::string(m.method_string());
-  r.target = std::string(m.target());
-  if (auto it = m.find(bhttp::field::authorization); it != m.end()) r.authorization = std::string(it->value());
-  if (auto it = m.find(idempotency_header); it != m.end()) r.idempotency_key = std::string(it->value());
-  r.body = std::move(m.body());
-  return r;
+  return std::move(p.out);
 }
 
 result<response> decode_response(std::string_view wire) {
-  bhttp::response_parser<bhttp::string_body> p;
+  wire_parser<false> p;
   if (auto e = feed(p, wire, true); e != errc::ok) return e;
-  auto m = p.release();
-  response r;
-  r.status = static_cast<int>(m.result_int());
-  r.body = std::move(m.body());
-  return r;
+  return std::move(p.out);
 }
 
 }  // namespace pilesim::http

@@ -112,6 +112,27 @@ TEST_SUITE("server/api/http") {
     CHECK(r->body == "{}");
   }
 
+  TEST_CASE("of repeated headers the first counts; a present but empty header is empty") {
+    auto r = http::decode_request(
+        "POST /v1/sessions HTTP/1.1\r\nAuthorization: Bearer first\r\nIdempotency-Key:\r\n"
+        "authorization: Bearer second\r\nIdempotency-Key: later\r\nContent-Length: 0\r\n\r\n");
+    REQUIRE(r);
+    CHECK(r->authorization == "Bearer first");
+    CHECK(r->idempotency_key.empty());
+  }
+
+  TEST_CASE("chunked bodies are joined") {
+    auto rq = http::decode_request("POST /v1/sessions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                   "2\r\n{\"\r\n3\r\na\":\r\n2\r\n1}\r\n0\r\n\r\n");
+    REQUIRE(rq);
+    CHECK(rq->body == R"({"a":1})");
+    auto rs = http::decode_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+    REQUIRE(rs);
+    CHECK(rs->body == "{}");
+    CHECK(http::decode_request("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n").error() ==
+          errc::truncated);
+  }
+
   TEST_CASE("every proper prefix of a request is truncated, never accepted") {
     const std::string wire = http::encode(sample_request());
     for (std::size_t n = 0; n < wire.size(); ++n) {
