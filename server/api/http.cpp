@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <type_traits>
@@ -132,6 +133,14 @@ errc feed(Parser& p, std::string_view wire, bool eof_ends_body) {
   return errc::ok;
 }
 
+// The fields are fresh, so they are inserted, not set: set() first looks for an existing field to replace,
+// and content_length() also edits Transfer-Encoding; neither has anything to do here.
+void put_content_length(bhttp::fields& f, std::size_t n) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+  f.insert(bhttp::field::content_length, boost::beast::string_view(buf, static_cast<std::size_t>(end - buf)));
+}
+
 }  // namespace
 
 std::string encode(const request& r) {
@@ -139,12 +148,12 @@ std::string encode(const request& r) {
   m.version(11);
   m.method_string(r.method);
   m.target(r.target);
-  m.set(bhttp::field::host, host);
-  if (!r.authorization.empty()) m.set(bhttp::field::authorization, r.authorization);
-  if (!r.idempotency_key.empty()) m.set(idempotency_header, r.idempotency_key);
-  m.set(bhttp::field::content_type, content_type);
+  m.insert(bhttp::field::host, host);
+  if (!r.authorization.empty()) m.insert(bhttp::field::authorization, r.authorization);
+  if (!r.idempotency_key.empty()) m.insert(idempotency_header, r.idempotency_key);
+  m.insert(bhttp::field::content_type, content_type);
   // Always explicit, also for an empty GET body, so the receiver never has to guess where the message ends.
-  m.content_length(r.body.size());
+  put_content_length(m, r.body.size());
   return serialize(m, r.body);
 }
 
@@ -154,8 +163,8 @@ std::string encode(const response& r) {
   m.version(11);
   m.result(static_cast<unsigned>(r.status));
   m.reason(bhttp::obsolete_reason(bhttp::int_to_status(static_cast<unsigned>(r.status))));
-  m.set(bhttp::field::content_type, content_type);
-  m.content_length(r.body.size());
+  m.insert(bhttp::field::content_type, content_type);
+  put_content_length(m, r.body.size());
   return serialize(m, r.body);
 }
 
