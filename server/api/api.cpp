@@ -1,18 +1,21 @@
 // The only translation unit that includes Boost.JSON (see api.hpp). Encoders write fields in a fixed order
-// through a small writer, so the same value always gives the same bytes; decoders parse with Boost.JSON and
-// read through a reader with a sticky error.
+// through a small writer, so the same value always gives the same bytes; decoders parse with Boost.JSON's
+// basic_parser and read through a reader with a sticky error.
 #include "server/api/api.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
+#include <boost/container/small_vector.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
-#include <boost/json/value.hpp>
+#include <boost/json/string.hpp>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <type_traits>
 
 namespace pilesim::api {
@@ -20,8 +23,8 @@ namespace {
 
 namespace json = boost::json;
 
-// Bodies are small: a stack buffer of this size usually holds the whole JSON tree without touching the heap.
-constexpr std::size_t arena_len = 2048;
+// Bodies are small: a stack buffer of this size usually holds all the strings of a body.
+constexpr std::size_t text_len_on_stack = 2048;
 
 // Bytes travel as base64url without padding (RFC 4648 section 5): a third shorter than hex, so fewer bytes to
 // carry and to store. A table codec rather than libsodium's: sodium_bin2base64/sodium_base642bin are
@@ -95,76 +98,216 @@ result<bytes> from_b64(std::string_view s) {
   return b;
 }
 
-// Reads fields of one JSON object; the first missing or mistyped field makes every later read a no-op and
-// the whole decode fails. Unknown fields are ignored, so that a newer server can add fields.
+// A JSON document as Boost.JSON's basic_parser reports it, kept as a flat list of the members of the top-level
+// object and of the objects nested in it, each with the index of the object holding it. Only what the decoders
+// read is kept (strings, integers, objects); other values are recorded by kind, and arrays are skipped whole.
+// Syntax, UTF-8, depth and number checks are the library's, exactly as json::parse applies them; no tree of
+// json::value is built. Strings are copied, unescaped, into a buffer as long as the input, which they cannot
+// outgrow, so their views stay valid.
+struct member {
+  enum class kind : std::uint8_t { pending, string, int64, uint64, object, other };
+  std::string_view key;
+  std::string_view text;   // kind::string
+  std::int64_t i64 = 0;    // kind::int64
+  std::uint64_t u64 = 0;   // kind::uint64
+  std::size_t parent = 0;  // index of the holding object's member, or root
+  kind what = kind::pending;
+};
+constexpr std::size_t root = static_cast<std::size_t>(-1);
+// Bodies have a dozen members or so; more spill to the heap.
+using member_list = boost::container::small_vector<member, 24>;
+
+class document_handler {
+ public:
+  static constexpr std::size_t max_object_size = json::object::max_size();
+  static constexpr std::size_t max_array_size = json::array::max_size();
+  static constexpr std::size_t max_key_size = json::string::max_size();
+  static constexpr std::size_t max_string_size = json::string::max_size();
+  using error_code = boost::system::error_code;
+
+  document_handler(char* text, member_list& found) : text_(text), members_(found) {}
+
+  bool top_is_object() const { return top_is_object_; }
+
+  bool on_document_begin(error_code&) { return true; }
+  bool on_document_end(error_code&) { return true; }
+  bool on_object_begin(error_code&) {
+    if (skip_ > 0) return ++skip_, true;
+    if (open_.empty()) {  // the top-level value: only an object opens here, never anything after it
+      top_is_object_ = true;
+      open_.push_back(root);
+    } else {
+      members_.back().what = member::kind::object;
+      open_.push_back(members_.size() - 1);
+    }
+    return true;
+  }
+  bool on_object_end(std::size_t, error_code&) {
+    if (skip_ > 0) return --skip_, true;
+    open_.pop_back();
+    return true;
+  }
+  bool on_array_begin(error_code&) {
+    if (skip_ == 0) scalar(member::kind::other);
+    ++skip_;
+    return true;
+  }
+  bool on_array_end(std::size_t, error_code&) { return --skip_, true; }
+  bool on_key_part(json::string_view s, std::size_t, error_code&) {
+    if (skip_ == 0) part(s);
+    return true;
+  }
+  bool on_key(json::string_view s, std::size_t, error_code&) {
+    if (skip_ > 0) return true;
+    member m;
+    m.key = whole(s);
+    m.parent = open_.back();
+    members_.push_back(m);
+    return true;
+  }
+  bool on_string_part(json::string_view s, std::size_t, error_code&) {
+    if (skip_ == 0) part(s);
+    return true;
+  }
+  bool on_string(json::string_view s, std::size_t, error_code&) {
+    if (skip_ > 0) return true;
+    if (scalar(member::kind::string)) members_.back().text = whole(s);
+    return true;
+  }
+  bool on_number_part(json::string_view, error_code&) { return true; }
+  bool on_int64(std::int64_t v, json::string_view, error_code&) {
+    if (skip_ == 0 && scalar(member::kind::int64)) members_.back().i64 = v;
+    return true;
+  }
+  bool on_uint64(std::uint64_t v, json::string_view, error_code&) {
+    if (skip_ == 0 && scalar(member::kind::uint64)) members_.back().u64 = v;
+    return true;
+  }
+  bool on_double(double, json::string_view, error_code&) { return other(); }
+  bool on_bool(bool, error_code&) { return other(); }
+  bool on_null(error_code&) { return other(); }
+  bool on_comment_part(json::string_view, error_code&) { return true; }
+  bool on_comment(json::string_view, error_code&) { return true; }
+
+ private:
+  bool other() {
+    if (skip_ == 0) scalar(member::kind::other);
+    return true;
+  }
+  // A value outside any object is a top-level scalar or array: the document is not an object.
+  bool scalar(member::kind k) {
+    if (open_.empty()) return false;
+    members_.back().what = k;
+    return true;
+  }
+  void part(json::string_view s) {
+    std::copy(s.begin(), s.end(), text_ + used_);
+    used_ += s.size();
+    pending_ += s.size();
+  }
+  std::string_view whole(json::string_view last) {
+    part(last);
+    const std::string_view v(text_ + used_ - pending_, pending_);
+    pending_ = 0;
+    return v;
+  }
+
+  char* text_;
+  std::size_t used_ = 0;     // bytes of text_ in use
+  std::size_t pending_ = 0;  // bytes of the string being assembled
+  member_list& members_;
+  boost::container::small_vector<std::size_t, 4> open_;  // the objects being read, innermost last
+  std::size_t skip_ = 0;           // depth inside an ignored array
+  bool top_is_object_ = false;
+};
+
+// Reads fields of one object of a document; the first missing or mistyped field makes every later read a
+// no-op and the whole decode fails. Unknown fields are ignored, so that a newer server can add fields. Of a
+// key given twice the last counts, as in a json::object.
 class reader {
  public:
-  explicit reader(const json::object* o) : o_(o), ok_(o != nullptr) {}
+  reader(const member_list* found, std::size_t object)
+      : members_(found), object_(object), ok_(found != nullptr) {}
 
   bool ok() const { return ok_; }
 
   std::string str(std::string_view key) {
-    const json::value* v = find(key);
-    if (!v || !v->is_string()) return fail<std::string>();
-    return std::string(v->get_string());
+    const member* v = find(key);
+    if (!v || v->what != member::kind::string) return fail<std::string>();
+    return std::string(v->text);
   }
   std::int64_t i64(std::string_view key) {
-    const json::value* v = find(key);
-    if (!v || !v->is_int64()) return fail<std::int64_t>();
-    return v->get_int64();
+    const member* v = find(key);
+    if (!v || v->what != member::kind::int64) return fail<std::int64_t>();
+    return v->i64;
   }
   std::uint64_t u64(std::string_view key) {
-    const json::value* v = find(key);
-    if (v && v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
-    if (v && v->is_uint64()) return v->get_uint64();
+    const member* v = find(key);
+    if (v && v->what == member::kind::int64 && v->i64 >= 0) return static_cast<std::uint64_t>(v->i64);
+    if (v && v->what == member::kind::uint64) return v->u64;
     return fail<std::uint64_t>();
   }
   money amount(std::string_view key) {
-    const json::value* v = find(key);
-    if (!v || !v->is_string()) return fail<money>();
-    auto m = parse_money(v->get_string());
+    const member* v = find(key);
+    if (!v || v->what != member::kind::string) return fail<money>();
+    auto m = parse_money(v->text);
     if (!m) return fail<money>();
     return *m;
   }
   std::optional<money> optional_amount(std::string_view key) {
-    if (ok_ && !o_->contains(key)) return std::nullopt;
+    if (ok_ && !find(key)) return std::nullopt;
     return amount(key);
   }
   bytes blob(std::string_view key) {
-    const json::value* v = find(key);
-    if (!v || !v->is_string()) return fail<bytes>();
-    auto b = from_b64(v->get_string());
+    const member* v = find(key);
+    if (!v || v->what != member::kind::string) return fail<bytes>();
+    auto b = from_b64(v->text);
     if (!b) return fail<bytes>();
     return std::move(*b);
   }
-  const json::object* object(std::string_view key) {
-    const json::value* v = find(key);
-    if (!v || !v->is_object()) return fail<const json::object*>();
-    return &v->get_object();
+  reader object(std::string_view key) {
+    const member* v = find(key);
+    if (!v || v->what != member::kind::object) {
+      fail();
+      return reader(nullptr, root);
+    }
+    return reader(members_, static_cast<std::size_t>(v - members_->data()));
   }
   void fail() { ok_ = false; }
 
  private:
-  const json::value* find(std::string_view key) const { return ok_ ? o_->if_contains(key) : nullptr; }
+  const member* find(std::string_view key) const {
+    if (!ok_) return nullptr;
+    const member* found = nullptr;
+    for (const member& m : *members_)
+      if (m.parent == object_ && m.key == key) found = &m;
+    return found;
+  }
   template <class T>
   T fail() {
     ok_ = false;
     return T{};
   }
 
-  const json::object* o_;
+  const member_list* members_;
+  std::size_t object_;
   bool ok_;
 };
 
-// Parses `text` into `storage` and hands its top-level object to `read`, which returns the decoded value.
+// Parses `text` and hands a reader of its top-level object to `read`, which returns the decoded value.
 template <class T, class Read>
 result<T> decode(std::string_view text, Read read) {
-  unsigned char arena[arena_len];
-  json::monotonic_resource mr(arena, sizeof arena);
+  // Unescaped strings are never longer than the text; small bodies use the stack.
+  char stack_text[text_len_on_stack];
+  std::unique_ptr<char[]> heap_text;
+  char* text_store = stack_text;
+  if (text.size() > sizeof stack_text) text_store = (heap_text = std::make_unique<char[]>(text.size())).get();
+  member_list found;
+  json::basic_parser<document_handler> p(json::parse_options{}, text_store, found);
   boost::system::error_code ec;
-  json::value jv = json::parse(text, ec, &mr);
-  if (ec || !jv.is_object()) return errc::bad_value;
-  reader r(&jv.get_object());
+  const std::size_t used = p.write_some(false, text.data(), text.size(), ec);
+  if (ec || used != text.size() || !p.handler().top_is_object()) return errc::bad_value;
+  reader r(&found, root);
   T out = read(r);
   if (!r.ok()) return errc::bad_value;
   return out;
@@ -245,7 +388,7 @@ void put_vehicle(writer& w, const vehicle_info& v) {
 
 vehicle_info read_vehicle(reader& r) {
   vehicle_info v;
-  reader inner(r.object("vehicle"));
+  reader inner = r.object("vehicle");
   v.id = inner.str("id");
   v.battery_wh = inner.i64("battery_wh");
   v.max_ac_w = inner.i64("max_ac_w");

@@ -155,6 +155,54 @@ TEST_SUITE("server/api/json") {
     }
   }
 
+  TEST_CASE("the document is one object and nothing after it") {
+    const std::string ok = R"({"pile":"P1","start_us":1,"duration_us":0})";
+    CHECK(api::parse_reservation_request(ok));
+    CHECK(api::parse_reservation_request(" \n\t" + ok + " \r\n"));
+    for (const std::string& bad : {ok + " x", ok + ok, ok + ",", "[" + ok + "]", ok.substr(0, ok.size() - 1),
+                                   std::string(R"({"pile":"P1","start_us":1,"duration_us":0)") + "\"}"}) {
+      auto r = api::parse_reservation_request(bad);
+      CHECK_MESSAGE(!r, bad);
+      if (!r) CHECK(r.error() == errc::bad_value);
+    }
+    // Invalid UTF-8 and over-deep nesting are refused even inside a field nobody reads.
+    CHECK_FALSE(api::parse_reservation_request(std::string(R"({"pile":"P1","start_us":1,"duration_us":0,"x":")") +
+                                               "\xff\"}"));
+    std::string deep = R"({"pile":"P1","start_us":1,"duration_us":0,"x":)";
+    for (int i = 0; i < 40; ++i) deep += "[";
+    for (int i = 0; i < 40; ++i) deep += "]";
+    CHECK_FALSE(api::parse_reservation_request(deep + "}"));
+  }
+
+  TEST_CASE("unknown fields of any shape are skipped; of a repeated key the last counts; escapes are decoded") {
+    auto r = api::parse_reservation_request(
+        R"({"extra":{"pile":"X","start_us":9,"inner":{"duration_us":5}},"list":[{"pile":"Y"},"pile",1,[2]],)"
+        R"("pile":"P\u0031","start_us":1,"duration_us":7,"flag":true,"nothing":null,"ratio":0.5,"start_us":2})");
+    REQUIRE(r);
+    CHECK(r->pile == "P1");
+    CHECK(r->start_us == 2);
+    CHECK(r->duration_us == 7);
+    // The first spelling of a key being the right type does not save a later wrong one.
+    CHECK_FALSE(api::parse_reservation_request(R"({"pile":"P1","start_us":1,"duration_us":0,"pile":2})"));
+    CHECK(api::parse_reservation_request(R"({"pile":2,"start_us":1,"duration_us":0,"pile":"P1"})"));
+    // A nested object is read only where it is expected.
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","reservation":0,"id":"V1","battery_wh":1,"max_ac_w":2,"amount":"1.00"})"));
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2,"amount":"1.00"}})"));
+    // Long strings full of escapes arrive from the parser in pieces and are joined.
+    std::string detail;
+    for (int i = 0; i < 3000; ++i) detail += i % 3 == 0 ? "\"" : i % 3 == 1 ? "\\" : "\n\u00e9";
+    auto e = api::parse_error_body(api::to_json(api::error_body{"x\ty", detail}));
+    REQUIRE(e);
+    CHECK(e->error == "x\ty");
+    CHECK(e->detail == detail);
+    auto k = api::parse_error_body(R"({"\u0065rror":"a","det\u0061il":"b"})");
+    REQUIRE(k);
+    CHECK(k->error == "a");
+    CHECK(k->detail == "b");
+  }
+
   TEST_CASE("a missing or mistyped field is a bad value") {
     CHECK_FALSE(api::parse_reservation_request(R"({"pile":"P1","start_us":1})"));
     CHECK_FALSE(api::parse_reservation_request(R"({"pile":"P1","start_us":"1","duration_us":0})"));
