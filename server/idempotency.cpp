@@ -41,7 +41,17 @@ void store_answer(database& db, std::string_view user, std::string_view key, con
 }
 
 void purge_answers(database& db, std::int64_t before_us) {
-  db.run("DELETE FROM idempotency_keys WHERE at_us < ?1", before_us);
+  // Answers are stored in id order, which is time order within a run, so the old ones are a prefix of the table
+  // and the scan below stops at the first young one: no index on age is kept up to date on every request. If a
+  // reused database file holds answers from a run with a later clock, the young ones behind them merely wait;
+  // no answer younger than the cutoff is ever purged.
+  std::optional<std::int64_t> first_young;
+  {
+    auto c = db.query("SELECT id FROM idempotency_keys WHERE at_us >= ?1 ORDER BY id LIMIT 1", before_us);
+    if (c.step()) first_young = c.int64(0);
+  }
+  if (first_young) db.run("DELETE FROM idempotency_keys WHERE id < ?1", *first_young);
+  else db.run("DELETE FROM idempotency_keys");
 }
 
 }  // namespace pilesim::server
