@@ -89,9 +89,14 @@ void ble_client::on_notification(std::uint16_t seq, const protocol::session_ende
     last_notification_seq_ = seq;
     notifications_.push_back(n);
   }
-  const bytes wire = protocol::encode(protocol::frame{seq, protocol::session_ended_confirm{n.session_id}});
+  // A failed send means the connection is gone; its disconnect event follows and is handled then.
+  (void)send(protocol::encode(protocol::frame{seq, protocol::session_ended_confirm{n.session_id}}));
+}
+
+bool ble_client::send(const bytes& wire) {
   for (bytes& p : protocol::fragment(wire, link_->mtu()))
-    if (!link_->send(sim::ble_link::phone, std::move(p))) return;  // the drop's event follows and is handled then
+    if (!link_->send(sim::ble_link::phone, std::move(p))) return false;
+  return true;
 }
 
 std::optional<protocol::session_ended> ble_client::take_notification() {
@@ -169,8 +174,7 @@ sim::asio::awaitable<result<protocol::message>> ble_client::request(protocol::me
       ++cx_.counters.ble_retries;
       cx_.trace("ble_retry", {{"msg", name}, {"seq", unsigned{seq}}, {"attempt", attempt}});
     }
-    for (bytes& p : protocol::fragment(wire, link_->mtu())) {
-      if (link_->send(sim::ble_link::phone, std::move(p))) continue;
+    if (!send(wire)) {
       // The link has no connection even if its event has not reached us yet: believe the link.
       state_ = state::idle;
       dropped_ = true;

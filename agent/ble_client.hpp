@@ -63,6 +63,8 @@ class ble_client {
   void absorb(input& in);
   void on_frame(const bytes& packet);
   void on_notification(std::uint16_t seq, const protocol::session_ended& n);
+  // Fragments one encoded frame to the link's MTU and sends it; false when the link has no connection.
+  bool send(const bytes& wire);
   void drop_state();
   sim::asio::awaitable<void> pause_until(sim::time_us until);
 
