@@ -42,7 +42,6 @@ class trace {
 
  private:
   void mix(std::uint64_t v);
-  void mix_text(std::string_view s);
 
   std::ostream* out_ = nullptr;
   std::uint64_t hash_ = 0x243f6a8885a308d3ULL;
