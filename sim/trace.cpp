@@ -27,6 +27,31 @@ inline std::uint64_t absorb(std::uint64_t s, std::uint64_t w) {
   return s ^ (s >> 29);
 }
 
+// The last 1..7 bytes of a text as the little-endian word they begin, zero-padded. Read in fixed-size pieces:
+// most texts here are shorter than a word, and a memcpy of variable length would be a library call each time.
+inline std::uint64_t tail_word(const char* p, std::size_t n) {
+  std::uint64_t w = 0;
+  unsigned shift = 0;
+  if (n & 4) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap32(v);
+    w = v;
+    p += 4;
+    shift = 32;
+  }
+  if (n & 2) {
+    std::uint16_t v;
+    std::memcpy(&v, p, 2);
+    if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap16(v);
+    w |= static_cast<std::uint64_t>(v) << shift;
+    p += 2;
+    shift += 16;
+  }
+  if (n & 1) w |= static_cast<std::uint64_t>(static_cast<unsigned char>(*p)) << shift;
+  return w;
+}
+
 // Every part goes in as a tag word and then its words, and can be read back from the word sequence alone: a text
 // as its length (tagged odd) and then itself as little-endian words, the last one zero-padded; a number as the tag 0
 // and then its value. So no two different events feed the same words, whatever their texts hold.
@@ -40,12 +65,7 @@ std::uint64_t absorb_text(std::uint64_t s, std::string_view text) {
     if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
     s = absorb(s, w);
   }
-  if (n > 0) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, p, n);  // the word's first n bytes in memory: zero-padded as the text's next word would be
-    if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
-    s = absorb(s, w);
-  }
+  if (n > 0) s = absorb(s, tail_word(p, n));
   return s;
 }
 
