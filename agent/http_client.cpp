@@ -66,7 +66,8 @@ sim::asio::awaitable<result<http::response>> http_client::perform(http::request 
     bytes frame;
     frame.reserve(conn_id_len + wire.size());
     byte_writer(frame).u64(current_connection_);
-    frame.insert(frame.end(), wire.begin(), wire.end());
+    // As bytes, not chars: a range of another element type is copied element by element, not as one block.
+    byte_writer(frame).raw({reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()});
     ++cx_.counters.http_attempts;
     // A WAN send fails only on a cut connection, which the WAN link never has: a lost frame is a timeout below.
     (void)wan_.send(0, std::move(frame));
