@@ -19,8 +19,8 @@ void http_client::on_frame(bytes frame) {
   if (!answers_.push(std::move(frame))) cx_.trace("drop", {{"why", "http answers full"}});
 }
 
-void http_client::submit(http::request req, reply_box& reply) {
-  if (!jobs_.push(job{std::move(req), &reply})) {
+void http_client::submit(http::request& req, reply_box& reply) {
+  if (!jobs_.push(job{&req, &reply})) {
     cx_.trace("drop", {{"why", "http queue full"}});
     (void)reply.push(http_answer{result<http::response>(errc::mailbox_full)});
   }
@@ -28,7 +28,7 @@ void http_client::submit(http::request req, reply_box& reply) {
 
 sim::asio::awaitable<result<http::response>> http_client::call(http_client& http, reply_box& reply,
                                                                 http::request req) {
-  http.submit(std::move(req), reply);
+  http.submit(req, reply);
   auto a = co_await reply.receive();
   if (!a) co_return a.error();
   co_return std::move(a->r);
@@ -38,7 +38,7 @@ sim::asio::awaitable<void> http_client::serve() {
   for (;;) {
     auto j = co_await jobs_.receive();
     if (!j) continue;
-    auto answer = co_await perform(std::move(j->req));
+    auto answer = co_await perform(*j->req);
     (void)j->reply->push(http_answer{std::move(answer)});
   }
 }
@@ -51,7 +51,7 @@ sim::asio::awaitable<void> http_client::pause_until(sim::time_us until) {
   }
 }
 
-sim::asio::awaitable<result<http::response>> http_client::perform(http::request req) {
+sim::asio::awaitable<result<http::response>> http_client::perform(http::request& req) {
   ++cx_.counters.http_requests;
   req.authorization = "Bearer " + cx_.cfg.token;
   const std::string wire = http::encode(req);

@@ -37,22 +37,23 @@ class http_client {
   // A frame for the phone's side of the WAN link.
   void on_frame(bytes frame);
 
-  // Queues one logical request; the server's answer, or errc::timeout once every attempt went unanswered, is
-  // pushed into `reply`, which must belong to the same app instance. The bearer token is added here; a mutating
-  // request must carry its Idempotency-Key already (it belongs to the caller's logical request).
-  void submit(http::request req, reply_box& reply);
-
-  // submit, then wait for the answer: for a caller that owns `reply` and has nothing else in flight on it.
+  // Queues one logical request and waits for the server's answer, or errc::timeout once every attempt went
+  // unanswered; for a caller that owns `reply` (of the same app instance) and has nothing else in flight on it.
+  // The bearer token is added here; a mutating request must carry its Idempotency-Key already (it belongs to
+  // the caller's logical request).
   static sim::asio::awaitable<result<http::response>> call(http_client& http, reply_box& reply, http::request req);
 
  private:
+  // The request stays in the frame of the call() that waits for its answer, which outlives the job: only a
+  // pointer travels through the queue, instead of the request moved at every hop.
   struct job {
-    http::request req;
+    http::request* req = nullptr;
     reply_box* reply = nullptr;
   };
 
+  void submit(http::request& req, reply_box& reply);
   sim::asio::awaitable<void> serve();
-  sim::asio::awaitable<result<http::response>> perform(http::request req);
+  sim::asio::awaitable<result<http::response>> perform(http::request& req);
   // Waits until `until`, throwing away any answer that comes meanwhile (they are all stale by then).
   sim::asio::awaitable<void> pause_until(sim::time_us until);
 
