@@ -65,10 +65,6 @@ sim::asio::awaitable<void> app::run() {
   }
 }
 
-sim::asio::awaitable<result<http::response>> app::http_call(http::request req) {
-  co_return co_await http_client::call(http_, http_reply_, std::move(req));
-}
-
 sim::asio::awaitable<result<protocol::message>> app::pile_connect(std::string pile) {
   worker_.submit_connect(std::move(pile), pile_reply_);
   auto a = co_await pile_reply_.receive();
@@ -89,7 +85,7 @@ sim::asio::awaitable<void> app::reserve(reserve_command c) {
   cx_.trace("reserve", {{"pile", c.pile}, {"start_us", c.start_us}});
   http::request req{"POST", "/v1/reservations", "", cx_.new_idempotency_key(),
                     api::to_json(api::reservation_request{c.pile, c.start_us, c.duration_us})};
-  auto res = co_await http_call(std::move(req));
+  auto res = co_await http_client::call(http_, http_reply_, std::move(req));
   reservation_attempt& a = cx_.reservations[index];
   if (!res) co_return;  // unknown: the server may hold it; it expires on its own if so
   a.http_status = res->status;
@@ -117,7 +113,7 @@ sim::asio::awaitable<void> app::cancel() {
   }
   const std::uint64_t id = open->id;
   http::request req{"DELETE", "/v1/reservations/" + std::to_string(id), "", cx_.new_idempotency_key(), ""};
-  auto res = co_await http_call(std::move(req));
+  auto res = co_await http_client::call(http_, http_reply_, std::move(req));
   if (!res) co_return;
   reservation_record* r = cx_.disk.latest_open_reservation();
   if (r == nullptr || r->id != id) co_return;
@@ -153,7 +149,7 @@ sim::asio::awaitable<std::optional<api::session_started>> app::ask_server(std::s
   api::session_request body{c.pile, 0, cx_.cfg.vehicle, c.amount};
   if (const reservation_record* r = cx_.disk.reservation_now(c.pile, cx_.k.now())) body.reservation = r->id;
   http::request req{"POST", "/v1/sessions", "", cx_.new_idempotency_key(), api::to_json(body)};
-  auto res = co_await http_call(std::move(req));
+  auto res = co_await http_client::call(http_, http_reply_, std::move(req));
   start_attempt& a = cx_.starts[index];
   if (!res) {
     a.refused = "server: no answer";

@@ -56,7 +56,6 @@ class app {
   sim::asio::awaitable<void> arrive(arrive_command c);
   void leave();
 
-  sim::asio::awaitable<result<http::response>> http_call(http::request req);
   sim::asio::awaitable<result<protocol::message>> pile_connect(std::string pile);
   sim::asio::awaitable<result<protocol::message>> pile_request(std::string pile, protocol::message m);
 
