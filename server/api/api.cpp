@@ -313,9 +313,33 @@ result<T> decode(std::string_view text, Read read) {
   return out;
 }
 
+// A member's key as it is written before the value, `,"name":`, built when compiling: the consteval
+// constructor takes only a literal, and refuses one that would need escaping or does not fit. A member then
+// starts with one append instead of four.
+class key_text {
+ public:
+  consteval key_text(const char* name) {  // NOLINT: implicit, so that a call reads w.num("session", v.session)
+    text_[size_++] = ',';
+    text_[size_++] = '"';
+    for (; *name != '\0'; ++name) {
+      if (static_cast<unsigned char>(*name) < 0x20 || *name == '"' || *name == '\\' || size_ + 2 >= text_.size())
+        throw "a key must be short and need no escaping";
+      text_[size_++] = *name;
+    }
+    text_[size_++] = '"';
+    text_[size_++] = ':';
+  }
+  // Without the separating comma for the first member of an object.
+  std::string_view text(bool first) const { return {text_.data() + first, size_ - first}; }
+
+ private:
+  std::array<char, 32> text_{};
+  std::size_t size_ = 0;
+};
+
 // Writes one JSON object straight to text, fields in call order, so the same value always gives the same
-// bytes. Keys are the literals below and need no escaping; a string value that holds a quote, a backslash or a
-// control character goes through Boost.JSON's serializer, so the escaping is the library's, byte for byte.
+// bytes. Keys are literals (see key_text); a string value that holds a quote, a backslash or a control
+// character goes through Boost.JSON's serializer, so the escaping is the library's, byte for byte.
 class writer {
  public:
   writer() {
@@ -323,7 +347,7 @@ class writer {
     out_ += '{';
   }
 
-  void str(std::string_view key, std::string_view v) {
+  void str(const key_text& key, std::string_view v) {
     name(key);
     const bool plain = std::none_of(v.begin(), v.end(), [](char c) {
       return static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
@@ -336,22 +360,22 @@ class writer {
       out_ += json::serialize(json::string_view(v.data(), v.size()));
     }
   }
-  void blob(std::string_view key, const bytes& b) {  // the base64url alphabet needs no escaping
+  void blob(const key_text& key, const bytes& b) {  // the base64url alphabet needs no escaping
     name(key);
     out_ += '"';
     append_b64(out_, b);
     out_ += '"';
   }
-  void amount(std::string_view key, money m) { str(key, format_money(m)); }
+  void amount(const key_text& key, money m) { str(key, format_money(m)); }
   template <class Int>
-  void num(std::string_view key, Int v) {
+  void num(const key_text& key, Int v) {
     static_assert(std::is_same_v<Int, std::int64_t> || std::is_same_v<Int, std::uint64_t>);
     name(key);
     char buf[24];
     const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
     out_.append(buf, end);
   }
-  void open(std::string_view key) {
+  void open(const key_text& key) {
     name(key);
     out_ += '{';
     first_ = true;
@@ -366,12 +390,9 @@ class writer {
   }
 
  private:
-  void name(std::string_view key) {
-    if (!first_) out_ += ',';
+  void name(const key_text& key) {
+    out_ += key.text(first_);
     first_ = false;
-    out_ += '"';
-    out_ += key;
-    out_ += "\":";
   }
 
   std::string out_;
