@@ -85,7 +85,8 @@ sim::asio::awaitable<void> app::reserve(reserve_command c) {
   cx_.trace("reserve", {{"pile", c.pile}, {"start_us", c.start_us}});
   http::request req{"POST", "/v1/reservations", "", cx_.new_idempotency_key(),
                     api::to_json(api::reservation_request{c.pile, c.start_us, c.duration_us})};
-  auto res = co_await http_client::call(http_, http_reply_, std::move(req));
+  auto answer = co_await http_client::request(http_, http_reply_, req);
+  auto res = http_client::answer_of(std::move(answer));
   reservation_attempt& a = cx_.reservations[index];
   if (!res) co_return;  // unknown: the server may hold it; it expires on its own if so
   a.http_status = res->status;
@@ -113,7 +114,8 @@ sim::asio::awaitable<void> app::cancel() {
   }
   const std::uint64_t id = open->id;
   http::request req{"DELETE", "/v1/reservations/" + std::to_string(id), "", cx_.new_idempotency_key(), ""};
-  auto res = co_await http_client::call(http_, http_reply_, std::move(req));
+  auto answer = co_await http_client::request(http_, http_reply_, req);
+  auto res = http_client::answer_of(std::move(answer));
   if (!res) co_return;
   reservation_record* r = cx_.disk.latest_open_reservation();
   if (r == nullptr || r->id != id) co_return;
@@ -149,7 +151,8 @@ sim::asio::awaitable<std::optional<api::session_started>> app::ask_server(std::s
   api::session_request body{c.pile, 0, cx_.cfg.vehicle, c.amount};
   if (const reservation_record* r = cx_.disk.reservation_now(c.pile, cx_.k.now())) body.reservation = r->id;
   http::request req{"POST", "/v1/sessions", "", cx_.new_idempotency_key(), api::to_json(body)};
-  auto res = co_await http_client::call(http_, http_reply_, std::move(req));
+  auto answer = co_await http_client::request(http_, http_reply_, req);
+  auto res = http_client::answer_of(std::move(answer));
   start_attempt& a = cx_.starts[index];
   if (!res) {
     a.refused = "server: no answer";

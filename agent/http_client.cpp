@@ -26,14 +26,6 @@ void http_client::submit(http::request& req, reply_box& reply) {
   }
 }
 
-sim::asio::awaitable<result<http::response>> http_client::call(http_client& http, reply_box& reply,
-                                                                http::request req) {
-  http.submit(req, reply);
-  auto a = co_await reply.receive();
-  if (!a) co_return a.error();
-  co_return std::move(a->r);
-}
-
 sim::asio::awaitable<void> http_client::serve() {
   for (;;) {
     auto j = co_await jobs_.receive();

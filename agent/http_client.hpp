@@ -37,15 +37,22 @@ class http_client {
   // A frame for the phone's side of the WAN link.
   void on_frame(bytes frame);
 
-  // Queues one logical request and waits for the server's answer, or errc::timeout once every attempt went
-  // unanswered; for a caller that owns `reply` (of the same app instance) and has nothing else in flight on it.
-  // The bearer token is added here; a mutating request must carry its Idempotency-Key already (it belongs to
-  // the caller's logical request).
-  static sim::asio::awaitable<result<http::response>> call(http_client& http, reply_box& reply, http::request req);
+  // Queues one logical request and returns the wait for its answer in `reply`, to be awaited at once and read
+  // with answer_of: for a caller that owns `reply` (of the same app instance) and has nothing else in flight on
+  // it. Only a pointer to `req` is queued, instead of the request moved at every hop, so `req` must stay where
+  // it is, a local of the awaiting coroutine, until the answer is in. The bearer token is added here; a
+  // mutating request must carry its Idempotency-Key already (it belongs to the caller's logical request).
+  static auto request(http_client& http, reply_box& reply, http::request& req) {
+    http.submit(req, reply);
+    return reply.receive();
+  }
+  // The server's answer, or errc::timeout once every attempt went unanswered.
+  static result<http::response> answer_of(result<http_answer> a) {
+    if (!a) return a.error();
+    return std::move(a->r);
+  }
 
  private:
-  // The request stays in the frame of the call() that waits for its answer, which outlives the job: only a
-  // pointer travels through the queue, instead of the request moved at every hop.
   struct job {
     http::request* req = nullptr;
     reply_box* reply = nullptr;

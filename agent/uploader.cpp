@@ -45,7 +45,8 @@ sim::asio::awaitable<void> uploader::upload_one(std::uint64_t id) {
   req.idempotency_key = u->idempotency_key;
   req.body = is_bill ? api::to_json(api::bill_upload{u->sealed}) : api::to_json(api::started_upload{u->sealed});
 
-  auto r = co_await http_client::call(http_, reply_, std::move(req));
+  auto answer = co_await http_client::request(http_, reply_, req);
+  auto r = http_client::answer_of(std::move(answer));
   upload* item = cx_.disk.box.find(id);
   if (item == nullptr) co_return;  // cannot happen while only this coroutine removes items; stay safe anyway
   if (!r) {

@@ -84,8 +84,8 @@ sim::asio::awaitable<void> flaky_server(bench& b) {
 }
 
 sim::asio::awaitable<void> client(bench& b, http::request req) {
-  auto r = co_await http_client::call(b.http, b.reply, std::move(req));
-  b.outcome = std::move(r);
+  auto answer = co_await http_client::request(b.http, b.reply, req);
+  b.outcome = http_client::answer_of(std::move(answer));
 }
 
 // A server that never answers.
