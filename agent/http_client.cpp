@@ -26,15 +26,6 @@ void http_client::submit(http::request& req, reply_box& reply) {
   }
 }
 
-sim::asio::awaitable<void> http_client::serve() {
-  for (;;) {
-    auto j = co_await jobs_.receive();
-    if (!j) continue;
-    auto answer = co_await perform(*j->req);
-    (void)j->reply->push(http_answer{std::move(answer)});
-  }
-}
-
 sim::asio::awaitable<void> http_client::pause_until(sim::time_us until) {
   for (;;) {
     auto a = co_await answers_.receive_until(until);
@@ -43,58 +34,72 @@ sim::asio::awaitable<void> http_client::pause_until(sim::time_us until) {
   }
 }
 
-sim::asio::awaitable<result<http::response>> http_client::perform(http::request& req) {
-  ++cx_.counters.http_requests;
-  req.authorization = "Bearer " + cx_.cfg.token;
-  const std::string wire = http::encode(req);
+// Each logical request is served in this loop rather than in a coroutine of its own, which would cost a frame,
+// its setup and teardown, and a move of the answer per request.
+sim::asio::awaitable<void> http_client::serve() {
   const http_options& o = cx_.cfg.http;
-  std::optional<http::response> server_error;  // the last 5xx, returned if no attempt does better
-  for (int attempt = 1; attempt <= o.attempts_max; ++attempt) {
-    if (attempt > 1) {
-      ++cx_.counters.http_retries;
-      co_await pause_until(cx_.k.now() + cx_.backoff(attempt - 1, o.backoff_initial_us, o.backoff_max_us));
-    }
-    current_connection_ = cx_.new_connection_id();
-    bytes frame;
-    frame.reserve(conn_id_len + wire.size());
-    byte_writer(frame).u64(current_connection_);
-    // As bytes, not chars: a range of another element type is copied element by element, not as one block.
-    byte_writer(frame).raw({reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()});
-    ++cx_.counters.http_attempts;
-    // A WAN send fails only on a cut connection, which the WAN link never has: a lost frame is a timeout below.
-    (void)wan_.send(0, std::move(frame));
+  for (;;) {
+    auto j = co_await jobs_.receive();
+    if (!j) continue;
+    http::request& req = *j->req;
+    ++cx_.counters.http_requests;
+    req.authorization = "Bearer " + cx_.cfg.token;
+    const std::string wire = http::encode(req);
+    std::optional<http::response> answer;        // a final answer: no more attempts
+    std::optional<http::response> server_error;  // the last 5xx, returned if no attempt does better
+    for (int attempt = 1; attempt <= o.attempts_max && !answer; ++attempt) {
+      if (attempt > 1) {
+        ++cx_.counters.http_retries;
+        co_await pause_until(cx_.k.now() + cx_.backoff(attempt - 1, o.backoff_initial_us, o.backoff_max_us));
+      }
+      current_connection_ = cx_.new_connection_id();
+      bytes frame;
+      frame.reserve(conn_id_len + wire.size());
+      byte_writer(frame).u64(current_connection_);
+      // As bytes, not chars: a range of another element type is copied element by element, not as one block.
+      byte_writer(frame).raw({reinterpret_cast<const std::uint8_t*>(wire.data()), wire.size()});
+      ++cx_.counters.http_attempts;
+      // A WAN send fails only on a cut connection, which the WAN link never has: a lost frame is a timeout below.
+      (void)wan_.send(0, std::move(frame));
 
-    const sim::time_us deadline = cx_.k.now() + o.attempt_timeout_us;
-    for (;;) {
-      auto a = co_await answers_.receive_until(deadline);
-      if (!a) break;
-      byte_reader r(*a);
-      if (r.u64() != current_connection_ || !r.ok()) {
-        ++cx_.counters.http_stale;
-        continue;
-      }
-      std::string_view text(reinterpret_cast<const char*>(a->data()) + conn_id_len, a->size() - conn_id_len);
-      auto resp = http::decode_response(text);
-      if (!resp) {
-        cx_.trace("http_bad", {{"target", req.target}, {"why", resp.error().message()}});
-        break;  // garbage on this connection: try a new one
-      }
-      if (resp->status >= 500) {
-        // The server rolled the request back; the same key on a new attempt is safe.
-        server_error = std::move(*resp);
+      const sim::time_us deadline = cx_.k.now() + o.attempt_timeout_us;
+      for (;;) {
+        auto a = co_await answers_.receive_until(deadline);
+        if (!a) break;
+        byte_reader r(*a);
+        if (r.u64() != current_connection_ || !r.ok()) {
+          ++cx_.counters.http_stale;
+          continue;
+        }
+        std::string_view text(reinterpret_cast<const char*>(a->data()) + conn_id_len, a->size() - conn_id_len);
+        auto resp = http::decode_response(text);
+        if (!resp) {
+          cx_.trace("http_bad", {{"target", req.target}, {"why", resp.error().message()}});
+          break;  // garbage on this connection: try a new one
+        }
+        if (resp->status >= 500) {
+          // The server rolled the request back; the same key on a new attempt is safe.
+          server_error = std::move(*resp);
+          break;
+        }
+        cx_.trace("http", {{"method", req.method}, {"target", req.target}, {"status", resp->status},
+                           {"attempts", attempt}});
+        answer = std::move(*resp);
         break;
       }
-      current_connection_ = 0;
-      cx_.trace("http", {{"method", req.method}, {"target", req.target}, {"status", resp->status},
-                         {"attempts", attempt}});
-      co_return std::move(*resp);
     }
+    current_connection_ = 0;
+    if (answer) {
+      (void)j->reply->push(http_answer{result<http::response>(std::move(*answer))});
+      continue;
+    }
+    ++cx_.counters.http_gave_up;
+    cx_.trace("http_gave_up", {{"method", req.method}, {"target", req.target}, {"attempts", o.attempts_max}});
+    if (server_error)
+      (void)j->reply->push(http_answer{result<http::response>(std::move(*server_error))});
+    else
+      (void)j->reply->push(http_answer{result<http::response>(errc::timeout)});
   }
-  current_connection_ = 0;
-  ++cx_.counters.http_gave_up;
-  cx_.trace("http_gave_up", {{"method", req.method}, {"target", req.target}, {"attempts", o.attempts_max}});
-  if (server_error) co_return std::move(*server_error);
-  co_return errc::timeout;
 }
 
 }  // namespace pilesim::agent

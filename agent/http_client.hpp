@@ -60,7 +60,6 @@ class http_client {
 
   void submit(http::request& req, reply_box& reply);
   sim::asio::awaitable<void> serve();
-  sim::asio::awaitable<result<http::response>> perform(http::request& req);
   // Waits until `until`, throwing away any answer that comes meanwhile (they are all stale by then).
   sim::asio::awaitable<void> pause_until(sim::time_us until);
 
