@@ -18,6 +18,12 @@ std::string refusal_of(const http::response& r) {
   return word + " (" + std::to_string(r.status) + ")";
 }
 
+// The pile's answer, or why there is none.
+result<protocol::message> answer_of(result<pile_answer> a) {
+  if (!a) return a.error();
+  return std::move(a->r);
+}
+
 void mark_reservation_report(context& cx, std::uint64_t id, std::string_view state) {
   for (reservation_attempt& a : cx.reservations)
     if (a.id == id) a.state = state;
@@ -65,18 +71,14 @@ sim::asio::awaitable<void> app::run() {
   }
 }
 
-sim::asio::awaitable<result<protocol::message>> app::pile_connect(std::string pile) {
+sim::asio::awaitable<result<pile_answer>> app::pile_connect(std::string pile) {
   worker_.submit_connect(std::move(pile), pile_reply_);
-  auto a = co_await pile_reply_.receive();
-  if (!a) co_return a.error();
-  co_return std::move(a->r);
+  return pile_reply_.receive();
 }
 
-sim::asio::awaitable<result<protocol::message>> app::pile_request(std::string pile, protocol::message m) {
+sim::asio::awaitable<result<pile_answer>> app::pile_request(std::string pile, protocol::message m) {
   worker_.submit_request(std::move(pile), std::move(m), pile_reply_);
-  auto a = co_await pile_reply_.receive();
-  if (!a) co_return a.error();
-  co_return std::move(a->r);
+  return pile_reply_.receive();
 }
 
 sim::asio::awaitable<void> app::reserve(reserve_command c) {
@@ -137,7 +139,8 @@ sim::asio::awaitable<void> app::start_session(start_command c) {
 
   // At the pile first: no money is frozen for a pile the phone cannot reach. A hello that went unanswered on
   // a connection that holds (errc::timeout) is a lossy link, not an absent pile: the start goes on.
-  auto hello = co_await pile_connect(c.pile);
+  auto connected = co_await pile_connect(c.pile);
+  auto hello = answer_of(std::move(connected));
   if (!hello && hello.error() != errc::timeout) {
     cx_.starts[index].refused = "pile: unreachable";
     co_return;
@@ -190,7 +193,8 @@ sim::asio::awaitable<void> app::relay_start(std::size_t index, std::string pile,
                                             bytes authorization) {
   for (int attempt = 1; attempt <= cx_.cfg.start_tries; ++attempt) {
     protocol::message start = protocol::start_request{authorization};  // named: see pile_worker.cpp
-    auto r = co_await pile_request(pile, std::move(start));
+    auto answer = co_await pile_request(pile, std::move(start));
+    auto r = answer_of(std::move(answer));
     const auto* reply = r ? std::get_if<protocol::start_reply>(&*r) : nullptr;
     if (reply == nullptr) continue;  // no answer, or a pile without power answering hello_reply
     on_start_reply(index, pile, session, *reply);
@@ -243,7 +247,8 @@ sim::asio::awaitable<void> app::stop_session() {
   cx_.trace("stop", {{"pile", pile}, {"session", session}});
   for (int attempt = 1; attempt <= cx_.cfg.start_tries; ++attempt) {
     protocol::message stop = protocol::stop_request{session, secret};
-    auto r = co_await pile_request(pile, std::move(stop));
+    auto answer = co_await pile_request(pile, std::move(stop));
+    auto r = answer_of(std::move(answer));
     const auto* reply = r ? std::get_if<protocol::stop_reply>(&*r) : nullptr;
     if (reply == nullptr) continue;
     cx_.trace("stopped", {{"session", session}, {"status", protocol::to_string(reply->result)}});
@@ -257,7 +262,8 @@ sim::asio::awaitable<void> app::stop_session() {
 
 sim::asio::awaitable<void> app::arrive(arrive_command c) {
   cx_.near_pile = c.pile;
-  auto hello = co_await pile_connect(c.pile);
+  auto connected = co_await pile_connect(c.pile);
+  auto hello = answer_of(std::move(connected));
   if (!hello) cx_.trace("arrive_unreachable", {{"pile", c.pile}});
 }
 

@@ -56,8 +56,10 @@ class app {
   sim::asio::awaitable<void> arrive(arrive_command c);
   void leave();
 
-  sim::asio::awaitable<result<protocol::message>> pile_connect(std::string pile);
-  sim::asio::awaitable<result<protocol::message>> pile_request(std::string pile, protocol::message m);
+  // Submit to the pile worker and return the wait for its answer in pile_reply_, to be awaited at once: plain
+  // functions, not coroutines, so that a pile exchange costs no coroutine frame of its own.
+  sim::asio::awaitable<result<pile_answer>> pile_connect(std::string pile);
+  sim::asio::awaitable<result<pile_answer>> pile_request(std::string pile, protocol::message m);
 
   context& cx_;
   sim::mailbox<agent_command> commands_;
