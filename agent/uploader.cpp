@@ -5,6 +5,20 @@
 #include <string>
 
 namespace pilesim::agent {
+namespace {
+
+// The request that carries `u` to the server.
+http::request request_for(const upload& u) {
+  const bool is_bill = u.kind == upload_kind::bill;
+  http::request req;
+  req.method = "POST";
+  req.target = "/v1/sessions/" + std::to_string(u.session) + (is_bill ? "/bill" : "/started");
+  req.idempotency_key = u.idempotency_key;
+  req.body = is_bill ? api::to_json(api::bill_upload{u.sealed}) : api::to_json(api::started_upload{u.sealed});
+  return req;
+}
+
+}  // namespace
 
 uploader::uploader(context& cx, http_client& http, std::function<void()> receipts_ready)
     : cx_(cx), http_(http), receipts_ready_(std::move(receipts_ready)), wake_(cx.k, 4), reply_(cx.k, 4) {}
@@ -23,7 +37,11 @@ sim::asio::awaitable<void> uploader::run() {
       (void)co_await wake_.receive_until(cx_.disk.box.next_try().value_or(sim::time_max));
       continue;
     }
-    co_await upload_one(u->id);
+    // One upload, awaited here rather than in a coroutine of its own, which would cost a frame per upload.
+    const std::uint64_t id = u->id;
+    http::request req = request_for(*u);
+    auto answer = co_await http_client::request(http_, reply_, req);
+    on_answer(id, http_client::answer_of(std::move(answer)));
   }
 }
 
@@ -34,54 +52,45 @@ void uploader::postpone(upload& u, std::string_view why) {
   cx_.trace("upload_postponed", {{"session", u.session}, {"why", why}, {"next_try_us", u.next_try_us}});
 }
 
-sim::asio::awaitable<void> uploader::upload_one(std::uint64_t id) {
-  const upload* u = cx_.disk.box.find(id);
-  const bool is_bill = u->kind == upload_kind::bill;
-  const std::uint64_t session = u->session;
-  const std::string pile = u->pile;
-  http::request req;
-  req.method = "POST";
-  req.target = "/v1/sessions/" + std::to_string(session) + (is_bill ? "/bill" : "/started");
-  req.idempotency_key = u->idempotency_key;
-  req.body = is_bill ? api::to_json(api::bill_upload{u->sealed}) : api::to_json(api::started_upload{u->sealed});
-
-  auto answer = co_await http_client::request(http_, reply_, req);
-  auto r = http_client::answer_of(std::move(answer));
+void uploader::on_answer(std::uint64_t id, result<http::response> r) {
   upload* item = cx_.disk.box.find(id);
-  if (item == nullptr) co_return;  // cannot happen while only this coroutine removes items; stay safe anyway
+  if (item == nullptr) return;  // cannot happen while only this coroutine removes items; stay safe anyway
+  const bool is_bill = item->kind == upload_kind::bill;
+  const std::uint64_t session = item->session;
   if (!r) {
     postpone(*item, "no answer");
-    co_return;
+    return;
   }
   if (r->status >= 500) {
     postpone(*item, "server error");
-    co_return;
+    return;
   }
   if (r->status != 200) {
     // The server has judged this token and will judge it the same way again.
     ++cx_.counters.uploads_refused;
     cx_.trace("upload_refused", {{"session", session}, {"status", r->status}, {"bill", is_bill ? 1 : 0}});
     cx_.disk.box.remove(id);
-    co_return;
+    return;
   }
   if (!is_bill) {
     ++cx_.counters.acks_uploaded;
     cx_.disk.box.remove(id);
-    co_return;
+    return;
   }
   auto rec = api::parse_reconciled(r->body);
   if (!rec || rec->receipt.empty()) {
     ++cx_.counters.uploads_refused;
     cx_.trace("upload_refused", {{"session", session}, {"status", r->status}, {"why", "unreadable answer"}});
     cx_.disk.box.remove(id);
-    co_return;
+    return;
   }
+  const std::string pile = item->pile;
   const add_result added = cx_.disk.box.add_receipt(pending_receipt{pile, session, std::move(rec->receipt)});
   if (added == add_result::full) {
     // Keep the bill: uploading it again later is answered with the same receipt.
     ++cx_.counters.outbox_full;
     postpone(*item, "receipts full");
-    co_return;
+    return;
   }
   ++cx_.counters.bills_uploaded;
   cx_.trace("bill_uploaded", {{"pile", pile}, {"session", session}, {"charged", format_money(rec->charged)}});

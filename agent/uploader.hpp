@@ -29,8 +29,9 @@ class uploader {
 
  private:
   sim::asio::awaitable<void> run();
-  sim::asio::awaitable<void> upload_one(std::uint64_t id);
   void postpone(upload& u, std::string_view why);
+  // What the answer to upload `id` does to the outbox.
+  void on_answer(std::uint64_t id, result<http::response> r);
 
   context& cx_;
   http_client& http_;
