@@ -145,35 +145,36 @@ sim::asio::awaitable<void> app::start_session(start_command c) {
     cx_.starts[index].refused = "pile: unreachable";
     co_return;
   }
-  auto started = co_await ask_server(index, c);
-  if (!started) co_return;
-  co_await relay_start(index, c.pile, started->session, std::move(started->authorization));
-}
-
-sim::asio::awaitable<std::optional<api::session_started>> app::ask_server(std::size_t index, start_command c) {
+  // The server's authorization, asked here rather than in a coroutine of its own (a frame per start).
   api::session_request body{c.pile, 0, cx_.cfg.vehicle, c.amount};
   if (const reservation_record* r = cx_.disk.reservation_now(c.pile, cx_.k.now())) body.reservation = r->id;
   http::request req{"POST", "/v1/sessions", "", cx_.new_idempotency_key(), api::to_json(body)};
   auto answer = co_await http_client::request(http_, http_reply_, req);
-  auto res = http_client::answer_of(std::move(answer));
+  auto started = on_server_answer(index, c.pile, body.reservation, http_client::answer_of(std::move(answer)));
+  if (!started) co_return;
+  co_await relay_start(index, c.pile, started->session, std::move(started->authorization));
+}
+
+std::optional<api::session_started> app::on_server_answer(std::size_t index, const std::string& pile,
+                                                          std::uint64_t reservation, result<http::response> res) {
   start_attempt& a = cx_.starts[index];
   if (!res) {
     a.refused = "server: no answer";
-    co_return std::nullopt;
+    return std::nullopt;
   }
   a.http_status = res->status;
   if (res->status != 201) {
     a.refused = "server: " + refusal_of(*res);
-    cx_.trace("start_refused", {{"pile", c.pile}, {"why", a.refused}});
-    co_return std::nullopt;
+    cx_.trace("start_refused", {{"pile", pile}, {"why", a.refused}});
+    return std::nullopt;
   }
   auto started = api::parse_session_started(res->body);
   if (!started || started->stop_secret.size() != key32{}.size()) {
     a.refused = "server: unreadable answer";
-    co_return std::nullopt;
+    return std::nullopt;
   }
-  accept_session(index, c.pile, body.reservation, *started);
-  co_return std::move(*started);
+  accept_session(index, pile, reservation, *started);
+  return std::move(*started);
 }
 
 void app::accept_session(std::size_t index, const std::string& pile, std::uint64_t reservation,

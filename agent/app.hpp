@@ -45,7 +45,9 @@ class app {
   sim::asio::awaitable<void> cancel();
   // start: at the pile, then the server's authorization, then the pile's word that it started.
   sim::asio::awaitable<void> start_session(start_command c);
-  sim::asio::awaitable<std::optional<api::session_started>> ask_server(std::size_t index, start_command c);
+  // What the server's answer to the start says: the session it authorized, or nothing (and why, in the report).
+  std::optional<api::session_started> on_server_answer(std::size_t index, const std::string& pile,
+                                                       std::uint64_t reservation, result<http::response> res);
   void accept_session(std::size_t index, const std::string& pile, std::uint64_t reservation,
                       const api::session_started& started);
   sim::asio::awaitable<void> relay_start(std::size_t index, std::string pile, std::uint64_t session,
