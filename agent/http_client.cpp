@@ -11,7 +11,11 @@ constexpr std::size_t conn_id_len = 8;  // the server's framing: [connection id 
 }  // namespace
 
 http_client::http_client(context& cx, sim::link& wan)
-    : cx_(cx), wan_(wan), jobs_(cx.k, queue_max), answers_(cx.k, answers_max) {}
+    : cx_(cx),
+      wan_(wan),
+      authorization_("Bearer " + cx.cfg.token),
+      jobs_(cx.k, queue_max),
+      answers_(cx.k, answers_max) {}
 
 void http_client::start() { cx_.k.spawn(cx_.actor + "/http", serve()); }
 
@@ -43,7 +47,7 @@ sim::asio::awaitable<void> http_client::serve() {
     if (!j) continue;
     http::request& req = *j->req;
     ++cx_.counters.http_requests;
-    req.authorization = "Bearer " + cx_.cfg.token;
+    req.authorization = authorization_;
     const std::string wire = http::encode(req);
     std::optional<http::response> answer;        // a final answer: no more attempts
     std::optional<http::response> server_error;  // the last 5xx, returned if no attempt does better

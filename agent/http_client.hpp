@@ -65,6 +65,7 @@ class http_client {
 
   context& cx_;
   sim::link& wan_;
+  const std::string authorization_;  // "Bearer <token>": the token is the app's for its whole life
   sim::mailbox<job> jobs_;
   sim::mailbox<bytes> answers_;
   std::uint64_t current_connection_ = 0;  // 0: no attempt waiting for an answer

@@ -74,6 +74,8 @@ TEST_SUITE("server/api/http") {
     }
     CHECK(http::encode(http::response{201, "{}"}).starts_with("HTTP/1.1 201 Created\r\n"));
     CHECK(http::encode(http::response{422, "{}"}).starts_with("HTTP/1.1 422 Unprocessable Entity\r\n"));
+    // A status without a standard reason phrase gets Beast's placeholder.
+    CHECK(http::encode(http::response{299, "{}"}).starts_with("HTTP/1.1 299 <unknown-status>\r\n"));
   }
 
   TEST_CASE("encoding is deterministic") {
