@@ -15,6 +15,7 @@
 #include <charconv>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <type_traits>
 
@@ -102,8 +103,9 @@ result<bytes> from_b64(std::string_view s) {
 // object and of the objects nested in it, each with the index of the object holding it. Only what the decoders
 // read is kept (strings, integers, objects); other values are recorded by kind, and arrays are skipped whole.
 // Syntax, UTF-8, depth and number checks are the library's, exactly as json::parse applies them; no tree of
-// json::value is built. Strings are copied, unescaped, into a buffer as long as the input, which they cannot
-// outgrow, so their views stay valid.
+// json::value is built. A string the parser hands over whole as a view of the input (no escapes) is kept as
+// that view: the input outlives the document. Any other is copied, unescaped, into a buffer as long as the
+// input, which the copies cannot outgrow, so their views stay valid.
 struct member {
   enum class kind : std::uint8_t { pending, string, int64, uint64, object, other };
   std::string_view key;
@@ -125,7 +127,8 @@ class document_handler {
   static constexpr std::size_t max_string_size = json::string::max_size();
   using error_code = boost::system::error_code;
 
-  document_handler(char* text, member_list& found) : text_(text), members_(found) {}
+  document_handler(std::string_view input, char* text, member_list& found)
+      : input_(input), text_(text), members_(found) {}
 
   bool top_is_object() const { return top_is_object_; }
 
@@ -206,12 +209,17 @@ class document_handler {
     pending_ += s.size();
   }
   std::string_view whole(json::string_view last) {
+    const std::less<const char*> before;  // a total order, also for pointers outside the input
+    if (pending_ == 0 && !before(last.data(), input_.data()) &&
+        !before(input_.data() + input_.size(), last.data() + last.size()))
+      return {last.data(), last.size()};
     part(last);
     const std::string_view v(text_ + used_ - pending_, pending_);
     pending_ = 0;
     return v;
   }
 
+  std::string_view input_;
   char* text_;
   std::size_t used_ = 0;     // bytes of text_ in use
   std::size_t pending_ = 0;  // bytes of the string being assembled
@@ -303,7 +311,7 @@ result<T> decode(std::string_view text, Read read) {
   char* text_store = stack_text;
   if (text.size() > sizeof stack_text) text_store = (heap_text = std::make_unique<char[]>(text.size())).get();
   member_list found;
-  json::basic_parser<document_handler> p(json::parse_options{}, text_store, found);
+  json::basic_parser<document_handler> p(json::parse_options{}, text, text_store, found);
   boost::system::error_code ec;
   const std::size_t used = p.write_some(false, text.data(), text.size(), ec);
   if (ec || used != text.size() || !p.handler().top_is_object()) return errc::bad_value;
