@@ -46,7 +46,8 @@ class http_client {
     http.submit(req, reply);
     return reply.receive();
   }
-  // The server's answer, or errc::timeout once every attempt went unanswered.
+  // The server's answer; errc::timeout once every attempt went unanswered, errc::mailbox_full when the queue
+  // was full.
   static result<http::response> answer_of(result<http_answer> a) {
     if (!a) return a.error();
     return std::move(a->r);
