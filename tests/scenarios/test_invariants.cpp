@@ -248,7 +248,8 @@ TEST_SUITE("scenarios/invariants/overlap") {
     for (std::uint64_t i = 0; i < 2000; ++i)
       in.reservations.push_back({i + 1, "P" + std::to_string(i % 20), static_cast<std::int64_t>(i / 20) * min_us,
                                  static_cast<std::int64_t>(i / 20 + 1) * min_us, "used"});
-    const check_outcome* c = find_check(check_invariants(in), "reservations_never_overlap");
+    const std::vector<check_outcome> out = check_invariants(in);  // named: c points into it
+    const check_outcome* c = find_check(out, "reservations_never_overlap");
     REQUIRE(c != nullptr);
     CHECK(c->held);
   }
