@@ -113,10 +113,16 @@ CREATE TABLE IF NOT EXISTS sessions (
   stop_reason        TEXT NOT NULL DEFAULT '',
   reconciled_at_us   INTEGER,
   settle_count       INTEGER NOT NULL DEFAULT 0 CHECK (settle_count BETWEEN 0 AND 1),
-  UNIQUE (pile_id, counter)
+  UNIQUE (pile_id, counter),
+  -- Money is held for a session exactly while it may still occupy its pile.
+  CHECK ((held_minor > 0) = (state = 'authorized' OR state = 'started'))
 );
--- The few sessions that may still occupy their pile: the busy check on every start reads only these.
-CREATE INDEX IF NOT EXISTS sessions_active_by_pile ON sessions (pile_id) WHERE state IN ('authorized', 'started');
+-- The few sessions that may still occupy their pile, those that hold money: the busy check on every start reads
+-- only these. Keyed on held_minor rather than on state, so that the step from 'authorized' to 'started' leaves
+-- this index alone (a partial index is rewritten whenever a column of its WHERE changes). The CHECK above makes
+-- the two the same rows. Databases written by older builds drop their index on state.
+DROP INDEX IF EXISTS sessions_active_by_pile;
+CREATE INDEX IF NOT EXISTS sessions_holding_by_pile ON sessions (pile_id) WHERE held_minor > 0;
 CREATE INDEX IF NOT EXISTS sessions_authorized_by_release ON sessions (hold_release_at_us) WHERE state = 'authorized';
 
 -- The bill that settled a session, exactly as the pile sealed it, and the receipt answered for it: a second

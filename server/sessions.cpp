@@ -43,7 +43,7 @@ reservation_holders holders_now(context& cx, std::string_view pile) {
 // bill has not come back.
 bool pile_busy(context& cx, std::string_view pile) {
   auto c = cx.db.query(
-      "SELECT EXISTS (SELECT 1 FROM sessions WHERE pile_id = ?1 AND state IN ('authorized', 'started') "
+      "SELECT EXISTS (SELECT 1 FROM sessions WHERE pile_id = ?1 AND held_minor > 0 "
       "AND (state = 'started' OR expires_at_us > ?2))",
       pile, cx.now_us);
   return c.step() && c.int64(0) != 0;

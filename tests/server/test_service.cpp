@@ -161,6 +161,7 @@ struct world {
       CHECK(s.settle_count <= 1);
       CHECK((s.state == "reconciled") == (s.settle_count == 1));
       if (s.state == "reconciled" || s.state == "expired") CHECK(s.held == money{0});
+      CHECK((s.held > money{0}) == (s.state == "authorized" || s.state == "started"));
     }
   }
 };
@@ -623,6 +624,17 @@ TEST_SUITE("server/service") {
     CHECK(w.session(s.session).state == "started");
     CHECK(w.wallet("alice").held == money{5000});
     w.check_books();
+  }
+
+  TEST_CASE("the schema refuses a session that holds money while closed, or none while it may occupy its pile") {
+    // The busy check reads the sessions that hold money: the two must never part.
+    world w;
+    const auto s = w.start("alice", "P1", money{5000});
+    const auto id = static_cast<std::int64_t>(s.session);
+    CHECK_THROWS_AS(w.db.run("UPDATE sessions SET held_minor = 0 WHERE id = ?1", id), database_error);
+    CHECK_THROWS_AS(w.db.run("UPDATE sessions SET state = 'expired' WHERE id = ?1", id), database_error);
+    CHECK(w.session(s.session).state == "authorized");
+    CHECK(w.session(s.session).held == money{5000});
   }
 
   TEST_CASE("a bill for a session whose ack was lost settles from the hold") {
