@@ -130,6 +130,7 @@ result<database> database::open(std::string_view path) {
   if (sqlite3_open_v2(p.c_str(), &s->db, flags, nullptr) != SQLITE_OK) return errc::bad_value;
   sqlite3_extended_result_codes(s->db, 1);
   database db(std::move(s));
+  db.private_ = path == ":memory:";
   try {
     // Foreign keys catch our own bugs in tests too, so they are on for the in-memory database as well.
     db.exec("PRAGMA foreign_keys = ON");

@@ -136,6 +136,8 @@ class database {
   // Rows changed by the last INSERT, UPDATE or DELETE.
   std::int64_t changes() const;
   bool in_transaction() const;
+  // No other connection can ever see this database (":memory:"), so what this connection wrote is all there is.
+  bool is_private() const { return private_; }
   // How many transactions ended without their commit (rolled back, explicitly or by SQLite). A cache of rows
   // read inside a transaction must be dropped when this moves: those rows may never have been committed.
   std::uint64_t rollbacks() const { return rollbacks_; }
@@ -148,6 +150,7 @@ class database {
 
   std::unique_ptr<state> s_;
   std::uint64_t rollbacks_ = 0;
+  bool private_ = false;
 };
 
 // One unit of work: BEGIN IMMEDIATE now, ROLLBACK when it leaves scope without commit().

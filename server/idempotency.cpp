@@ -40,7 +40,32 @@ void store_answer(database& db, std::string_view user, std::string_view key, con
       user, key, std::span<const std::uint8_t>(of), std::int64_t{answer.status}, answer.body, at_us);
 }
 
-void purge_answers(database& db, std::int64_t before_us) {
+std::uint64_t answer_filter::hash_of(std::string_view user, std::string_view key) {
+  // Only membership depends on it, never any order or output, so the standard hash is fine here.
+  const std::size_t u = std::hash<std::string_view>{}(user);
+  const std::size_t k = std::hash<std::string_view>{}(key);
+  return (static_cast<std::uint64_t>(u) * 0x9e3779b97f4a7c15ULL) ^ static_cast<std::uint64_t>(k);
+}
+
+void answer_filter::load(database& db) {
+  seen_.clear();
+  enabled_ = db.is_private();
+  if (!enabled_) return;
+  rows_ = 0;
+  auto c = db.query("SELECT user_id, idem_key FROM idempotency_keys ORDER BY id");
+  while (c.step()) {
+    seen_.insert(hash_of(c.text(0), c.text(1)));
+    ++rows_;
+  }
+}
+
+void answer_filter::purged(database& db, std::int64_t count) {
+  if (!enabled_ || count <= 0) return;
+  rows_ = std::max<std::int64_t>(rows_ - count, 0);
+  if (seen_.size() > 2 * static_cast<std::size_t>(rows_) + 1024) load(db);
+}
+
+std::int64_t purge_answers(database& db, std::int64_t before_us) {
   // Answers are stored in id order, which is time order within a run, so the old ones are a prefix of the table
   // and the scan below stops at the first young one: no index on age is kept up to date on every request. If a
   // reused database file holds answers from a run with a later clock, the young ones behind them merely wait;
@@ -52,6 +77,7 @@ void purge_answers(database& db, std::int64_t before_us) {
   }
   if (first_young) db.run("DELETE FROM idempotency_keys WHERE id < ?1", *first_young);
   else db.run("DELETE FROM idempotency_keys");
+  return db.changes();
 }
 
 }  // namespace pilesim::server

@@ -115,6 +115,7 @@ service::service(database& db, service_config config) : db_(db), books_(db), pil
   // Only hashing and MACs are used (never libsodium's randomness); init picks the fast implementations.
   if (sodium_init() < 0) std::abort();
   apply_schema(db_);
+  answered_.load(db_);
   next_deadline();
 }
 
@@ -197,7 +198,8 @@ http::response service::handle_authenticated(const http::request& req, std::stri
   fingerprint of{};
   if (mutating) {
     of = fingerprint_of(req);
-    if (auto stored = find_answer(db_, user, req.idempotency_key)) {
+    if (auto stored = answered_.may_have(user, req.idempotency_key) ? find_answer(db_, user, req.idempotency_key)
+                                                                     : std::nullopt) {
       if (stored->of == of) return std::move(stored->answer);  // nothing written: the guard's rollback is harmless
       count_refusal(db_, "idempotency_mismatch");
       tx.commit();
@@ -206,7 +208,10 @@ http::response service::handle_authenticated(const http::request& req, std::stri
   }
   context cx{db_, books_, piles_, config_, user, now_us};
   http::response res = dispatch(cx, r, req.body);
-  if (mutating) store_answer(db_, user, req.idempotency_key, of, res, now_us);
+  if (mutating) {
+    store_answer(db_, user, req.idempotency_key, of, res, now_us);
+    answered_.add(user, req.idempotency_key);  // before the commit: a failed one leaves only a harmless yes
+  }
   tx.commit();
   if (cx.new_deadline_us < sim::time_max) due_bound_ = earliest(due_bound_, cx.new_deadline_us);
   if (mutating) due_exact_ = false;
@@ -232,8 +237,9 @@ void service::run_due(std::int64_t now_us) {
   transaction tx(db_);
   expire_reservations(db_, books_, now_us);
   release_unstarted_holds(db_, books_, now_us);
-  purge_answers(db_, now_us - config_.idempotency_retention_us);
+  const std::int64_t purged = purge_answers(db_, now_us - config_.idempotency_retention_us);
   tx.commit();
+  answered_.purged(db_, purged);
   due_exact_ = false;
   next_deadline();
 }

@@ -6,6 +6,7 @@
 
 #include "server/api/http.hpp"
 #include "server/database.hpp"
+#include "server/idempotency.hpp"
 #include "server/ledger.hpp"
 #include "server/read_model.hpp"
 #include "server/rows.hpp"
@@ -92,6 +93,7 @@ class service {
   database& db_;
   ledger books_;
   pile_cache piles_;
+  answer_filter answered_;
   service_config config_;
   // A lower bound on the next deadline (never later than the true one), so handle() can skip run_due() with
   // one comparison; it is exact while due_exact_ holds, i.e. until a mutating request commits. Both are only

@@ -1,5 +1,5 @@
-// Stored answers: found by (user, key), purged by age in insertion order, and carried over from the layout
-// older builds wrote.
+// Stored answers: found by (user, key), purged by age in insertion order, carried over from the layout older
+// builds wrote, and the filter that skips the lookup of keys never used.
 #include "server/idempotency.hpp"
 #include "server/schema.hpp"
 #include "server/service.hpp"
@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -113,5 +115,63 @@ TEST_SUITE("server/idempotency") {
     // Applying the schema again (a restart) finds nothing more to convert.
     service again(db, service_config{});
     CHECK(stored_keys(db) == std::vector<std::string>{"k-early", "a-middle", "k-late"});
+  }
+
+  TEST_CASE("the filter never says no to a stored key, and says no to keys never used") {
+    database db = memory_db();
+    apply_schema(db);
+    db.run("INSERT INTO users (id, token) VALUES ('alice', 't'), ('bob', 'u')");
+    store(db, "before", 10);  // stored before the filter loads: a restart finds it
+    answer_filter f;
+    f.load(db);
+    CHECK(f.may_have("alice", "before"));
+    CHECK_FALSE(f.may_have("alice", "never"));
+    CHECK_FALSE(f.may_have("bob", "before"));  // keys belong to their user
+    store(db, "after", 20);
+    f.add("alice", "after");
+    CHECK(f.may_have("alice", "after"));
+    // Every key stored is found again, however many.
+    for (int i = 0; i < 2000; ++i) {
+      const std::string key = "k" + std::to_string(i);
+      store(db, key, 30 + i);
+      f.add("alice", key);
+    }
+    for (int i = 0; i < 2000; ++i) CHECK(f.may_have("alice", "k" + std::to_string(i)));
+  }
+
+  TEST_CASE("purged keys leave the filter once they are most of it") {
+    database db = memory_db();
+    apply_schema(db);
+    db.run("INSERT INTO users (id, token) VALUES ('alice', 't')");
+    answer_filter f;
+    f.load(db);
+    for (int i = 0; i < 3000; ++i) {
+      const std::string key = "k" + std::to_string(i);
+      store(db, key, i);
+      f.add("alice", key);
+    }
+    f.purged(db, purge_answers(db, 100));  // a few: they stay, a harmless yes
+    CHECK(f.may_have("alice", "k0"));
+    CHECK(f.may_have("alice", "k2999"));
+    f.purged(db, purge_answers(db, 2990));  // most: the filter is loaded again from the table
+    CHECK_FALSE(f.may_have("alice", "k0"));
+    CHECK_FALSE(f.may_have("alice", "k2989"));
+    CHECK(f.may_have("alice", "k2990"));
+    CHECK(f.may_have("alice", "k2999"));
+  }
+
+  TEST_CASE("on a database another connection may write, the filter always looks") {
+    const std::string path = (std::filesystem::temp_directory_path() / "pilesim_test_answer_filter.sqlite").string();
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+    {
+      auto db = database::open(path);
+      REQUIRE(db);
+      CHECK_FALSE(db->is_private());
+      apply_schema(*db);
+      answer_filter f;
+      f.load(*db);
+      CHECK(f.may_have("alice", "never"));
+    }
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   }
 }
