@@ -231,14 +231,9 @@ void pile_worker::collect(const std::string& pile, const bytes& sealed_bill) {
 }
 
 void pile_worker::on_notification(const protocol::session_ended& n) {
-  const std::string pile = ble_.pile();
-  cx_.trace("session_ended", {{"pile", pile}, {"session", n.session_id}, {"reason", to_string(n.reason)}});
+  cx_.trace("session_ended", {{"pile", ble_.pile()}, {"session", n.session_id}, {"reason", to_string(n.reason)}});
+  bills_due_ = true;
   if (session_record* s = cx_.disk.session(n.session_id)) s->state = "ended";
-  // The bill rides in the indication. One that does not name the session announced is not taken as its bill: the
-  // pile is asked for its oldest bill instead, as after a hello that reports pending ones.
-  const auto named = peek_session_id(n.bill);
-  if (named && *named == n.session_id) collect(pile, n.bill);
-  else bills_due_ = true;
 }
 
 }  // namespace pilesim::agent

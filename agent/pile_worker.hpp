@@ -1,8 +1,7 @@
 // The one coroutine that uses the app's BLE client. It runs the main coroutine's jobs (connect, one request,
 // disconnect) first, and between them keeps the store-and-forward going: while connected it delivers the
-// receipts it holds for that pile and fetches the pile's oldest pending bill (anyone's) into the outbox, besides
-// the bill each session_ended indication carries; while the phone is near a pile but not connected it reconnects
-// with backoff. It never talks to the server.
+// receipts it holds for that pile and fetches the pile's oldest pending bill (anyone's) into the outbox; while
+// the phone is near a pile but not connected it reconnects with backoff. It never talks to the server.
 #pragma once
 
 #include "agent/ble_client.hpp"

@@ -299,9 +299,9 @@ void firmware::end_session(stop_reason reason, std::int64_t at_us) {
   b.reason = reason;
   assert((r->cap_wh < 0 || b.energy_wh() <= r->cap_wh) && b.cost <= r->frozen && "a session went past its cap");
   bytes sealed = seal(b, config_.key);
-  notifications_.push_back(protocol::session_ended{b.session_id, reason, sealed});
   nv_.close_session(b, std::move(sealed));
   ++counters_.sessions_ended;
+  notifications_.push_back(protocol::session_ended{b.session_id, reason});
   refresh_deadline();
 }
 

@@ -63,7 +63,6 @@ void put(byte_writer& w, const receipt_reply& m) {
 void put(byte_writer& w, const session_ended& m) {
   w.u64(m.session_id);
   w.u8(static_cast<std::uint8_t>(m.reason));
-  put_token(w, m.bill);
 }
 
 // ---- payload readers: a field that breaks a rule fails the reader with bad_field ----
@@ -145,8 +144,6 @@ void get(byte_reader& r, session_ended& m) {
   std::uint8_t v = r.u8();
   check(r, v >= static_cast<std::uint8_t>(stop_reason::user) && v <= static_cast<std::uint8_t>(stop_reason::fault));
   m.reason = static_cast<stop_reason>(v);
-  m.bill = get_token(r);
-  check(r, !m.bill.empty());  // an end is announced only once its bill is written
 }
 
 template <class T>

@@ -69,13 +69,8 @@ struct bill_reply {
 struct receipt_reply { status result = status::ok; std::uint64_t session_id = 0; std::uint16_t pending_bills = 0; };
 
 // Notification, pile -> phone, unsolicited (seq counts the pile's notifications). Sent as an indication: the pile
-// repeats it on that connection until the phone confirms it, so a lost one is not lost for good. It carries the
-// session's sealed bill, so the phone holds the bill as soon as it hears of the end, with no bill request after it.
-struct session_ended {
-  std::uint64_t session_id = 0;
-  stop_reason reason = stop_reason::user;
-  bytes bill;  // sealed bill of session_id, exactly as the pile stores it; never empty
-};
+// repeats it on that connection until the phone confirms it, so a lost one is not lost for good.
+struct session_ended { std::uint64_t session_id = 0; stop_reason reason = stop_reason::user; };
 // Confirmation, phone -> pile, of the session_ended with the same seq; it is answered by nothing.
 struct session_ended_confirm { std::uint64_t session_id = 0; };
 

@@ -348,7 +348,7 @@ TEST_SUITE("agent/agent") {
     };
     const std::uint64_t short_session = requests_for(500);    // about 25 min of charge
     const std::uint64_t long_session = requests_for(5000);    // about 4 h
-    CHECK(short_session == 3);  // hello, start, receipt: the bill came inside the session_ended indication
+    CHECK(short_session == 4);  // hello, start, bill, receipt
     CHECK(long_session == short_session);
   }
 

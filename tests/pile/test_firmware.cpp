@@ -124,10 +124,6 @@ TEST_SUITE("pile/firmware") {
     CHECK(notes[0].session_id == 100);
     CHECK(notes[0].reason == stop_reason::cap);
     CHECK(fw.take_notifications().empty());
-    // The indication carries the very bill the pile stored and hands out on request.
-    const auto stored = fw.handle(protocol::bill_request{}, cap_at + sec);
-    REQUIRE(std::holds_alternative<protocol::bill_reply>(stored));
-    CHECK(notes[0].bill == std::get<protocol::bill_reply>(stored).bill);
 
     bill b = oldest_bill(fw, cap_at + sec);
     CHECK(b.session_id == 100);

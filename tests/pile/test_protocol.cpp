@@ -40,7 +40,7 @@ std::vector<frame> samples() {
       {0x8005, bill_reply{2, pattern(140, 5)}},
       {0x8006, bill_reply{0, {}}},
       {0x8007, receipt_reply{status::unknown_bill, 77, 1}},
-      {0xFFFF, session_ended{77, stop_reason::power_loss, pattern(39, 11)}},
+      {0xFFFF, session_ended{77, stop_reason::power_loss}},
       {0, hello{std::string(text_len_max, 'x')}},
   };
 }
@@ -68,7 +68,7 @@ bool same(const receipt_reply& a, const receipt_reply& b) {
   return a.result == b.result && a.session_id == b.session_id && a.pending_bills == b.pending_bills;
 }
 bool same(const session_ended& a, const session_ended& b) {
-  return a.session_id == b.session_id && a.reason == b.reason && a.bill == b.bill;
+  return a.session_id == b.session_id && a.reason == b.reason;
 }
 
 bool same(const frame& a, const frame& b) {
@@ -129,19 +129,15 @@ TEST_SUITE("pile/protocol") {
   }
 
   TEST_CASE("the wire layout is type, seq, len, payload, crc, little-endian") {
-    const bytes wire = encode(frame{0x1234, session_ended{5, stop_reason::cap, {0xAB, 0xCD}}});
-    REQUIRE(wire.size() == 5 + 13 + 4);
+    const bytes wire = encode(frame{0x1234, session_ended{5, stop_reason::cap}});
+    REQUIRE(wire.size() == 5 + 9 + 4);
     CHECK(wire[0] == 0xC1);
     CHECK(wire[1] == 0x34);
     CHECK(wire[2] == 0x12);
-    CHECK(wire[3] == 13);
+    CHECK(wire[3] == 9);
     CHECK(wire[4] == 0);
     CHECK(wire[5] == 5);
     CHECK(wire[13] == static_cast<std::uint8_t>(stop_reason::cap));
-    CHECK(wire[14] == 2);  // the bill: u16 length, then its bytes
-    CHECK(wire[15] == 0);
-    CHECK(wire[16] == 0xAB);
-    CHECK(wire[17] == 0xCD);
   }
 
   TEST_CASE("every truncation of every valid frame is refused") {
@@ -233,17 +229,6 @@ TEST_SUITE("pile/protocol") {
       byte_writer w(p);
       w.u64(1);
       w.u8(reason);
-      w.u16(1);
-      w.u8(0x42);
-      CHECK(error_of(decode(raw_frame(0xC1, 1, p))) == errc::bad_field);
-    }
-    // session_ended: an end is announced with its bill, never without.
-    {
-      bytes p;
-      byte_writer w(p);
-      w.u64(1);
-      w.u8(static_cast<std::uint8_t>(stop_reason::user));
-      w.u16(0);
       CHECK(error_of(decode(raw_frame(0xC1, 1, p))) == errc::bad_field);
     }
     // stop_reply: status is 0..12.
