@@ -44,7 +44,9 @@ class agenda_player {
   // `a` must outlive the player; `perform` gets each step's index in the file when its time comes.
   agenda_player(sim::kernel& k, agenda& a, perform_fn perform);
 
-  // Reserves the steps' places among same-instant events and schedules the first step.
+  // Reserves the steps' places among same-instant events and schedules the first step. Reserving needs the
+  // agenda's length up front; a source that learns its steps as it goes would take each step's place when it
+  // yields it instead, which orders a step after the events already scheduled for its instant.
   void start();
 
  private:
