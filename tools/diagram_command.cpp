@@ -2,7 +2,9 @@
 
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/world.hpp"
+#include "tools/exit_codes.hpp"
 #include "tools/junit_report.hpp"
+#include "tools/set_flags.hpp"
 
 #include <boost/json.hpp>
 
@@ -17,10 +19,6 @@
 
 namespace pilesim::tools {
 namespace {
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_bad_input = 2;
-
 std::string str(const boost::json::object& o, const char* key) {
   auto it = o.find(key);
   if (it == o.end()) return "";
@@ -293,16 +291,9 @@ std::string to_svg(const diagram& d, const std::string& title) {
 }
 
 int diagram_command(const diagram_options& o) {
-  std::vector<scenarios::override_setting> overrides;
-  for (const std::string& s : o.sets) {
-    auto ov = scenarios::parse_override(s);
-    if (!ov) {
-      std::cerr << "--set '" << s << "': expected key.path=value\n";
-      return exit_bad_input;
-    }
-    overrides.push_back(*ov);
-  }
-  auto loaded = scenarios::load_scenario_file(o.file, overrides);
+  const auto overrides = parse_set_flags(o.sets, std::cerr);
+  if (!overrides) return exit_bad_input;
+  auto loaded = scenarios::load_scenario_file(o.file, *overrides);
   if (!loaded) {
     for (const auto& d : loaded.error()) std::cerr << scenarios::to_string(d) << "\n";
     return exit_bad_input;

@@ -4,6 +4,7 @@
 #include "tools/bench_kernel.hpp"
 #include "tools/bench_sessions.hpp"
 #include "tools/diagram_command.hpp"
+#include "tools/exit_codes.hpp"
 #include "tools/run_command.hpp"
 #include "tools/serve_command.hpp"
 #include "tools/shrink_command.hpp"
@@ -17,10 +18,11 @@
 
 namespace {
 
-constexpr int exit_bad_input = 2;
+using pilesim::tools::exit_bad_input;
+using pilesim::tools::exit_ok;
 
 int check_files(const std::vector<std::string>& files) {
-  int rc = 0;
+  int rc = exit_ok;
   for (const std::string& f : files) {
     auto loaded = pilesim::scenarios::load_scenario_file(f);
     if (!loaded) {
@@ -115,7 +117,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    return rc == 0 ? 0 : exit_bad_input;
+    return rc == 0 ? exit_ok : exit_bad_input;
   }
 
   if (*run) return pilesim::tools::run_command(ropt);

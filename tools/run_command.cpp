@@ -3,7 +3,9 @@
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/report.hpp"
 #include "scenarios/engine/world.hpp"
+#include "tools/exit_codes.hpp"
 #include "tools/junit_report.hpp"
+#include "tools/set_flags.hpp"
 #include "tools/sweep_command.hpp"
 
 #include <algorithm>
@@ -14,10 +16,6 @@
 
 namespace pilesim::tools {
 namespace {
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_bad_input = 2;
-
 std::string repro_command(const std::string& file, std::uint64_t seed, const std::vector<std::string>& sets) {
   std::string cmd = "pilesim run " + shell_quote(file) + " --seed " + std::to_string(seed);
   for (const std::string& s : sets) cmd += " --set " + shell_quote(s);
@@ -75,15 +73,8 @@ int run_command(const run_command_options& o) {
   bool bad = false;
   const std::vector<std::string> files = expand_scenario_paths(o.paths, bad);
   if (bad) return exit_bad_input;
-  std::vector<scenarios::override_setting> overrides;
-  for (const std::string& s : o.sets) {
-    auto ov = scenarios::parse_override(s);
-    if (!ov) {
-      std::cerr << "--set '" << s << "': expected key.path=value\n";
-      return exit_bad_input;
-    }
-    overrides.push_back(*ov);
-  }
+  const auto overrides = parse_set_flags(o.sets, std::cerr);
+  if (!overrides) return exit_bad_input;
   std::vector<junit_case> junit;
   int rc = exit_ok;
   std::ofstream trace_file;
@@ -97,7 +88,7 @@ int run_command(const run_command_options& o) {
   bool first_json = true;
   if (o.json && files.size() > 1) std::cout << "[";
   for (const std::string& f : files) {
-    auto loaded = scenarios::load_scenario_file(f, overrides);
+    auto loaded = scenarios::load_scenario_file(f, *overrides);
     if (!loaded) {
       std::string text;
       for (const auto& d : loaded.error()) {

@@ -3,6 +3,8 @@
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/values.hpp"
 #include "scenarios/engine/world.hpp"
+#include "tools/exit_codes.hpp"
+#include "tools/set_flags.hpp"
 #include "tools/sweep_command.hpp"
 
 #include <yaml-cpp/yaml.h>
@@ -18,8 +20,6 @@
 
 namespace pilesim::tools {
 namespace {
-constexpr int exit_ok = 0;
-constexpr int exit_bad_input = 2;
 constexpr sim::time_us window_min_us = 1'000'000;  // fault windows are not narrowed below a second
 
 // How a run failed: the names of the checks that did not hold, and whether an actor threw.
@@ -164,15 +164,9 @@ std::size_t size_of(const YAML::Node& doc, const char* key) {
 }  // namespace
 
 int shrink_command(const shrink_options& o) {
-  shrinker s{o, {}, {}, 0};
-  for (const std::string& text : o.sets) {
-    auto ov = scenarios::parse_override(text);
-    if (!ov) {
-      std::cerr << "--set '" << text << "': expected key.path=value\n";
-      return exit_bad_input;
-    }
-    s.overrides.push_back(*ov);
-  }
+  auto overrides = parse_set_flags(o.sets, std::cerr);
+  if (!overrides) return exit_bad_input;
+  shrinker s{o, std::move(*overrides), {}, 0};
   if (auto loaded = scenarios::load_scenario_file(o.file, s.overrides); !loaded) {
     for (const auto& d : loaded.error()) std::cerr << scenarios::to_string(d) << "\n";
     return exit_bad_input;

@@ -3,6 +3,8 @@
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/world.hpp"
 #include "sim/money.hpp"
+#include "tools/exit_codes.hpp"
+#include "tools/set_flags.hpp"
 
 #include <boost/json.hpp>
 
@@ -23,9 +25,6 @@
 
 namespace pilesim::tools {
 namespace {
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_bad_input = 2;
 constexpr std::size_t failing_listed_max = 20;
 
 // One swept key and the values it takes, in the order given.
@@ -356,15 +355,10 @@ std::pair<double, double> wilson_interval(std::uint64_t ok, std::uint64_t n) {
 }
 
 int sweep_command(const sweep_options& o) {
+  const auto sets = parse_set_flags(o.sets, std::cerr, "v1,v2,...");
+  if (!sets) return exit_bad_input;
   std::vector<axis> axes;
-  for (const std::string& s : o.sets) {
-    auto ov = scenarios::parse_override(s);
-    if (!ov) {
-      std::cerr << "--set '" << s << "': expected key.path=v1,v2,...\n";
-      return exit_bad_input;
-    }
-    axes.push_back({ov->path, split_values(ov->value)});
-  }
+  for (const auto& s : *sets) axes.push_back({s.path, split_values(s.value)});
   const auto shard = parse_shard(o.shard);
   if (!shard) {
     std::cerr << "--shard '" << o.shard << "': expected K/N with 1 <= K <= N\n";
