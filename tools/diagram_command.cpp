@@ -313,20 +313,16 @@ int diagram_command(const diagram_options& o) {
   const std::string title = r.scenario + " (seed " + std::to_string(r.seed) + ", " + r.result_word() + ", trace " +
                             r.trace_hash + ")";
   const std::string mmd = to_mermaid(d, title);
-  auto ends_with = [&](const char* tail) {
-    const std::string t(tail);
-    return o.out_path.size() >= t.size() && o.out_path.compare(o.out_path.size() - t.size(), t.size(), t) == 0;
-  };
   if (o.out_path.empty()) {
     std::cout << mmd;
   } else {
     std::ofstream out(o.out_path, std::ios::binary | std::ios::trunc);
-    if (ends_with(".html")) {
+    if (o.out_path.ends_with(".html")) {
       out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << xml_escape(title)
           << "</title></head>\n<body style=\"margin:16px\">\n" << to_svg(d, title)
           << "<details><summary>Mermaid source (paste into any Mermaid viewer)</summary><pre>" << xml_escape(mmd)
           << "</pre></details>\n</body></html>\n";
-    } else if (ends_with(".svg")) {
+    } else if (o.out_path.ends_with(".svg")) {
       out << to_svg(d, title);
     } else {
       out << mmd;

@@ -5,6 +5,7 @@
 #include "tools/bench_sessions.hpp"
 #include "tools/diagram_command.hpp"
 #include "tools/exit_codes.hpp"
+#include "tools/merge_command.hpp"
 #include "tools/run_command.hpp"
 #include "tools/serve_command.hpp"
 #include "tools/shrink_command.hpp"

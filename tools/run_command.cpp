@@ -5,8 +5,8 @@
 #include "scenarios/engine/world.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/junit_report.hpp"
+#include "tools/repro_command.hpp"
 #include "tools/set_flags.hpp"
-#include "tools/sweep_command.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -16,12 +16,6 @@
 
 namespace pilesim::tools {
 namespace {
-std::string repro_command(const std::string& file, std::uint64_t seed, const std::vector<std::string>& sets) {
-  std::string cmd = "pilesim run " + shell_quote(file) + " --seed " + std::to_string(seed);
-  for (const std::string& s : sets) cmd += " --set " + shell_quote(s);
-  return cmd;
-}
-
 // The failed checks of a run, one per line, for a JUnit failure body.
 std::string failed_checks(const scenarios::run_outcome_report& r) {
   std::string text;

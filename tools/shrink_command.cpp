@@ -4,8 +4,8 @@
 #include "scenarios/engine/values.hpp"
 #include "scenarios/engine/world.hpp"
 #include "tools/exit_codes.hpp"
+#include "tools/repro_command.hpp"
 #include "tools/set_flags.hpp"
-#include "tools/sweep_command.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -249,9 +249,7 @@ int shrink_command(const shrink_options& o) {
   std::cout << "tried " << s.runs << " runs" << (s.runs >= o.runs_max ? " (the --runs-max budget: stopped early)" : "")
             << "; removed " << removed.size() << " thing(s):\n";
   for (const auto& r : removed) std::cout << "  - " << r << "\n";
-  std::cout << "wrote " << out_path << "; reproduce with: pilesim run " << shell_quote(out_path);
-  for (const auto& text : o.sets) std::cout << " --set " << shell_quote(text);
-  std::cout << "\n";
+  std::cout << "wrote " << out_path << "; reproduce with: " << repro_command(out_path, std::nullopt, o.sets) << "\n";
   return exit_ok;
 }
 
