@@ -13,7 +13,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,17 @@ int check_files(const std::vector<std::string>& files) {
   return rc;
 }
 
+// The flags several commands share, declared once so that they read the same in every command's help.
+void add_scenario_file(CLI::App* cmd, std::string& file) {
+  cmd->add_option("file", file, "Scenario file")->required()->check(CLI::ExistingFile);
+}
+void add_set_flag(CLI::App* cmd, std::vector<std::string>& sets) {
+  cmd->add_option("--set", sets, "Override a scenario value: key.path=value (repeatable)");
+}
+void add_seed_flag(CLI::App* cmd, std::optional<std::uint64_t>& seed) {
+  cmd->add_option("--seed", seed, "Seed (overrides the file's)");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,17 +59,17 @@ int main(int argc, char** argv) {
   pilesim::tools::run_command_options ropt;
   auto* run = app.add_subcommand("run", "Run scenario files (or every *.yaml in a folder) and check them");
   run->add_option("paths", ropt.paths, "Scenario files or folders")->required();
-  run->add_option("--seed", ropt.seed, "Seed (overrides the file's)");
+  add_seed_flag(run, ropt.seed);
   run->add_flag("--json", ropt.json, "Print the report as JSON on stdout");
   run->add_flag("--quiet", ropt.quiet, "Print only failing runs");
   run->add_option("--trace", ropt.trace_path, "Write every event as JSON lines to this file");
   run->add_option("--db", ropt.db_path, "Keep the server's SQLite database in this file (WAL)");
-  run->add_option("--set", ropt.sets, "Override a scenario value: key.path=value (repeatable)");
+  add_set_flag(run, ropt.sets);
   run->add_option("--junit", ropt.junit_path, "Write a JUnit XML report: one testcase per scenario file");
 
   pilesim::tools::sweep_options wopt;
   auto* sweep = app.add_subcommand("sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table");
-  sweep->add_option("file", wopt.file, "Scenario file")->required()->check(CLI::ExistingFile);
+  add_scenario_file(sweep, wopt.file);
   sweep->add_option("--seeds", wopt.seeds, "Seeds per grid point")->required();
   sweep->add_option("--seed-start", wopt.seed_start, "First seed");
   sweep->add_option("--set", wopt.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
@@ -67,17 +80,17 @@ int main(int argc, char** argv) {
 
   pilesim::tools::diagram_options dopt;
   auto* diagram = app.add_subcommand("diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)");
-  diagram->add_option("file", dopt.file, "Scenario file")->required()->check(CLI::ExistingFile);
-  diagram->add_option("--seed", dopt.seed, "Seed (overrides the file's)");
-  diagram->add_option("--set", dopt.sets, "Override a scenario value: key.path=value (repeatable)");
+  add_scenario_file(diagram, dopt.file);
+  add_seed_flag(diagram, dopt.seed);
+  add_set_flag(diagram, dopt.sets);
   diagram->add_option("--out", dopt.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
   diagram->add_option("--items-max", dopt.items_max, "Arrows and notes drawn before the rest is summarised");
 
   pilesim::tools::shrink_options hopt;
   auto* shrink = app.add_subcommand("shrink", "Make a failing scenario smaller while it fails the same way");
-  shrink->add_option("file", hopt.file, "Scenario file")->required()->check(CLI::ExistingFile);
+  add_scenario_file(shrink, hopt.file);
   shrink->add_option("--seed", hopt.seed, "Seed of the failing run")->required();
-  shrink->add_option("--set", hopt.sets, "Override a scenario value: key.path=value (repeatable)");
+  add_set_flag(shrink, hopt.sets);
   shrink->add_option("--out", hopt.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
   shrink->add_option("--runs-max", hopt.runs_max, "Candidate runs tried at most");
 
