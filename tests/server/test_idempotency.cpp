@@ -4,7 +4,7 @@
 #include "server/schema.hpp"
 #include "server/service.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 #include "server/ledger.hpp"
 #include "server/schema.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 

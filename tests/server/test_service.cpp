@@ -2,7 +2,7 @@
 #include "server/api/http.hpp"
 #include "server/service.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 
