@@ -161,6 +161,58 @@ std::vector<std::string> ids_of(const YAML::Node& doc, const char* key) {
 std::size_t size_of(const YAML::Node& doc, const char* key) {
   return doc[key] && doc[key].IsSequence() ? doc[key].size() : 0;
 }
+
+// Whole piles and users first, each with its steps, faults and expectations; then single faults and steps,
+// last first. Notes in `removed` what went; true if anything did.
+bool drop_parts(shrinker& s, YAML::Node& doc, std::vector<std::string>& removed) {
+  bool changed = false;
+  for (const std::string& id : ids_of(doc, "piles"))
+    if (s.try_candidate(doc, without_pile(doc, id))) {
+      removed.push_back("pile " + id + " (with its steps and faults)");
+      changed = true;
+    }
+  for (const std::string& id : ids_of(doc, "users"))
+    if (s.try_candidate(doc, without_user(doc, id))) {
+      removed.push_back("user " + id + " (with their steps and expectations)");
+      changed = true;
+    }
+  for (const char* key : {"faults", "steps"}) {
+    for (std::size_t i = size_of(doc, key); i-- > 0;) {
+      const std::string what = emit(doc[key][i], true);
+      if (s.try_candidate(doc, without_item(doc, key, i))) {
+        removed.push_back(std::string(key == std::string("faults") ? "fault " : "step ") + what);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+// Narrows each fault window to one half while the failure stays; true if any window narrowed.
+bool narrow_fault_windows(shrinker& s, YAML::Node& doc, std::vector<std::string>& removed) {
+  bool changed = false;
+  for (std::size_t i = 0; i < size_of(doc, "faults"); ++i) {
+    for (bool narrowed = true; narrowed && s.runs < s.o.runs_max;) {
+      narrowed = false;
+      const auto at = exact_duration(doc["faults"][i]["at"]);
+      const auto window = exact_duration(doc["faults"][i]["for"]);
+      if (!at || !window || *window < 2 * window_min_us) break;
+      const std::string before = emit(doc["faults"][i], true);
+      // Whole seconds keep the written durations readable (`7m30s`, not `1m52s500ms`).
+      const sim::time_us half = std::max(window_min_us, *window / 2 / window_min_us * window_min_us);
+      YAML::Node first_half = YAML::Clone(doc);
+      first_half["faults"][i]["for"] = duration_text(half);
+      YAML::Node second_half = YAML::Clone(doc);
+      second_half["faults"][i]["at"] = duration_text(*at + half);
+      second_half["faults"][i]["for"] = duration_text(*window - half);
+      if (s.try_candidate(doc, first_half) || s.try_candidate(doc, second_half)) {
+        removed.push_back("narrowed fault " + before + " to " + emit(doc["faults"][i], true));
+        narrowed = changed = true;
+      }
+    }
+  }
+  return changed;
+}
 }  // namespace
 
 int shrink_command(const shrink_options& o) {
@@ -190,48 +242,9 @@ int shrink_command(const shrink_options& o) {
 
   std::vector<std::string> removed;
   for (bool changed = true; changed && s.runs < o.runs_max;) {
-    changed = false;
-    // Whole piles and users first: each takes its steps, faults and expectations with it.
-    for (const std::string& id : ids_of(doc, "piles"))
-      if (s.try_candidate(doc, without_pile(doc, id))) {
-        removed.push_back("pile " + id + " (with its steps and faults)");
-        changed = true;
-      }
-    for (const std::string& id : ids_of(doc, "users"))
-      if (s.try_candidate(doc, without_user(doc, id))) {
-        removed.push_back("user " + id + " (with their steps and expectations)");
-        changed = true;
-      }
-    for (const char* key : {"faults", "steps"}) {
-      for (std::size_t i = size_of(doc, key); i-- > 0;) {
-        const std::string what = emit(doc[key][i], true);
-        if (s.try_candidate(doc, without_item(doc, key, i))) {
-          removed.push_back(std::string(key == std::string("faults") ? "fault " : "step ") + what);
-          changed = true;
-        }
-      }
-    }
-    // Narrow each fault window to one half while the failure stays.
-    for (std::size_t i = 0; i < size_of(doc, "faults"); ++i) {
-      for (bool narrowed = true; narrowed && s.runs < o.runs_max;) {
-        narrowed = false;
-        const auto at = exact_duration(doc["faults"][i]["at"]);
-        const auto window = exact_duration(doc["faults"][i]["for"]);
-        if (!at || !window || *window < 2 * window_min_us) break;
-        const std::string before = emit(doc["faults"][i], true);
-        // Whole seconds keep the written durations readable (`7m30s`, not `1m52s500ms`).
-        const sim::time_us half = std::max(window_min_us, *window / 2 / window_min_us * window_min_us);
-        YAML::Node first_half = YAML::Clone(doc);
-        first_half["faults"][i]["for"] = duration_text(half);
-        YAML::Node second_half = YAML::Clone(doc);
-        second_half["faults"][i]["at"] = duration_text(*at + half);
-        second_half["faults"][i]["for"] = duration_text(*window - half);
-        if (s.try_candidate(doc, first_half) || s.try_candidate(doc, second_half)) {
-          removed.push_back("narrowed fault " + before + " to " + emit(doc["faults"][i], true));
-          narrowed = changed = true;
-        }
-      }
-    }
+    const bool dropped = drop_parts(s, doc, removed);
+    const bool narrowed = narrow_fault_windows(s, doc, removed);
+    changed = dropped || narrowed;
   }
 
   doc["seed"] = std::to_string(o.seed);
