@@ -49,6 +49,53 @@ void add_seed_flag(CLI::App* cmd, std::optional<std::uint64_t>& seed) {
   cmd->add_option("--seed", seed, "Seed (overrides the file's)");
 }
 
+// Each command's flags; main adds the commands in the order `pilesim --help` lists them.
+CLI::App* add_run(CLI::App& app, pilesim::tools::run_command_options& o) {
+  CLI::App* run = app.add_subcommand("run", "Run scenario files (or every *.yaml in a folder) and check them");
+  run->add_option("paths", o.paths, "Scenario files or folders")->required();
+  add_seed_flag(run, o.seed);
+  run->add_flag("--json", o.json, "Print the report as JSON on stdout");
+  run->add_flag("--quiet", o.quiet, "Print only failing runs");
+  run->add_option("--trace", o.trace_path, "Write every event as JSON lines to this file");
+  run->add_option("--db", o.db_path, "Keep the server's SQLite database in this file (WAL)");
+  add_set_flag(run, o.sets);
+  run->add_option("--junit", o.junit_path, "Write a JUnit XML report: one testcase per scenario file");
+  return run;
+}
+
+CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
+  CLI::App* sweep = app.add_subcommand("sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table");
+  add_scenario_file(sweep, o.file);
+  sweep->add_option("--seeds", o.seeds, "Seeds per grid point")->required();
+  sweep->add_option("--seed-start", o.seed_start, "First seed");
+  sweep->add_option("--set", o.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
+  sweep->add_option("--jobs,-j", o.jobs, "Worker threads (0: one per hardware thread)");
+  sweep->add_option("--shard", o.shard, "Run only shard K of N (runs whose index % N == K-1)");
+  sweep->add_option("--out", o.out_path, "Write one row per run to FILE.csv or FILE.json");
+  sweep->add_flag("--quiet", o.quiet, "No progress lines on stderr");
+  return sweep;
+}
+
+CLI::App* add_diagram(CLI::App& app, pilesim::tools::diagram_options& o) {
+  CLI::App* diagram = app.add_subcommand("diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)");
+  add_scenario_file(diagram, o.file);
+  add_seed_flag(diagram, o.seed);
+  add_set_flag(diagram, o.sets);
+  diagram->add_option("--out", o.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
+  diagram->add_option("--items-max", o.items_max, "Arrows and notes drawn before the rest is summarised");
+  return diagram;
+}
+
+CLI::App* add_shrink(CLI::App& app, pilesim::tools::shrink_options& o) {
+  CLI::App* shrink = app.add_subcommand("shrink", "Make a failing scenario smaller while it fails the same way");
+  add_scenario_file(shrink, o.file);
+  shrink->add_option("--seed", o.seed, "Seed of the failing run")->required();
+  add_set_flag(shrink, o.sets);
+  shrink->add_option("--out", o.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
+  shrink->add_option("--runs-max", o.runs_max, "Candidate runs tried at most");
+  return shrink;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,42 +104,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   pilesim::tools::run_command_options ropt;
-  auto* run = app.add_subcommand("run", "Run scenario files (or every *.yaml in a folder) and check them");
-  run->add_option("paths", ropt.paths, "Scenario files or folders")->required();
-  add_seed_flag(run, ropt.seed);
-  run->add_flag("--json", ropt.json, "Print the report as JSON on stdout");
-  run->add_flag("--quiet", ropt.quiet, "Print only failing runs");
-  run->add_option("--trace", ropt.trace_path, "Write every event as JSON lines to this file");
-  run->add_option("--db", ropt.db_path, "Keep the server's SQLite database in this file (WAL)");
-  add_set_flag(run, ropt.sets);
-  run->add_option("--junit", ropt.junit_path, "Write a JUnit XML report: one testcase per scenario file");
-
+  CLI::App* run = add_run(app, ropt);
   pilesim::tools::sweep_options wopt;
-  auto* sweep = app.add_subcommand("sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table");
-  add_scenario_file(sweep, wopt.file);
-  sweep->add_option("--seeds", wopt.seeds, "Seeds per grid point")->required();
-  sweep->add_option("--seed-start", wopt.seed_start, "First seed");
-  sweep->add_option("--set", wopt.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
-  sweep->add_option("--jobs,-j", wopt.jobs, "Worker threads (0: one per hardware thread)");
-  sweep->add_option("--shard", wopt.shard, "Run only shard K of N (runs whose index % N == K-1)");
-  sweep->add_option("--out", wopt.out_path, "Write one row per run to FILE.csv or FILE.json");
-  sweep->add_flag("--quiet", wopt.quiet, "No progress lines on stderr");
-
+  CLI::App* sweep = add_sweep(app, wopt);
   pilesim::tools::diagram_options dopt;
-  auto* diagram = app.add_subcommand("diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)");
-  add_scenario_file(diagram, dopt.file);
-  add_seed_flag(diagram, dopt.seed);
-  add_set_flag(diagram, dopt.sets);
-  diagram->add_option("--out", dopt.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
-  diagram->add_option("--items-max", dopt.items_max, "Arrows and notes drawn before the rest is summarised");
-
+  CLI::App* diagram = add_diagram(app, dopt);
   pilesim::tools::shrink_options hopt;
-  auto* shrink = app.add_subcommand("shrink", "Make a failing scenario smaller while it fails the same way");
-  add_scenario_file(shrink, hopt.file);
-  shrink->add_option("--seed", hopt.seed, "Seed of the failing run")->required();
-  add_set_flag(shrink, hopt.sets);
-  shrink->add_option("--out", hopt.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
-  shrink->add_option("--runs-max", hopt.runs_max, "Candidate runs tried at most");
+  CLI::App* shrink = add_shrink(app, hopt);
 
   std::string merge_out;
   std::vector<std::string> merge_in;
