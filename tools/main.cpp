@@ -38,9 +38,12 @@ int check_files(const std::vector<std::string>& files) {
   return rc;
 }
 
-// The flags several commands share, declared once so that they read the same in every command's help.
-void add_scenario_file(CLI::App* cmd, std::string& file) {
+// The flags several commands share, declared once so that they read the same in every command's help: a
+// command that runs one scenario file named first on its line, and its --seed and --set.
+CLI::App* add_file_command(CLI::App& app, const char* name, const char* help, std::string& file) {
+  CLI::App* cmd = app.add_subcommand(name, help);
   cmd->add_option("file", file, "Scenario file")->required()->check(CLI::ExistingFile);
+  return cmd;
 }
 void add_set_flag(CLI::App* cmd, std::vector<std::string>& sets) {
   cmd->add_option("--set", sets, "Override a scenario value: key.path=value (repeatable)");
@@ -64,8 +67,8 @@ CLI::App* add_run(CLI::App& app, pilesim::tools::run_command_options& o) {
 }
 
 CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
-  CLI::App* sweep = app.add_subcommand("sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table");
-  add_scenario_file(sweep, o.file);
+  CLI::App* sweep =
+      add_file_command(app, "sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table", o.file);
   sweep->add_option("--seeds", o.seeds, "Seeds per grid point")->required();
   sweep->add_option("--seed-start", o.seed_start, "First seed");
   sweep->add_option("--set", o.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
@@ -77,8 +80,8 @@ CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
 }
 
 CLI::App* add_diagram(CLI::App& app, pilesim::tools::diagram_options& o) {
-  CLI::App* diagram = app.add_subcommand("diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)");
-  add_scenario_file(diagram, o.file);
+  CLI::App* diagram =
+      add_file_command(app, "diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)", o.file);
   add_seed_flag(diagram, o.seed);
   add_set_flag(diagram, o.sets);
   diagram->add_option("--out", o.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
@@ -87,8 +90,8 @@ CLI::App* add_diagram(CLI::App& app, pilesim::tools::diagram_options& o) {
 }
 
 CLI::App* add_shrink(CLI::App& app, pilesim::tools::shrink_options& o) {
-  CLI::App* shrink = app.add_subcommand("shrink", "Make a failing scenario smaller while it fails the same way");
-  add_scenario_file(shrink, o.file);
+  CLI::App* shrink =
+      add_file_command(app, "shrink", "Make a failing scenario smaller while it fails the same way", o.file);
   shrink->add_option("--seed", o.seed, "Seed of the failing run")->required();
   add_set_flag(shrink, o.sets);
   shrink->add_option("--out", o.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
