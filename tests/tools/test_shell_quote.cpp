@@ -17,7 +17,8 @@ TEST_SUITE("tools/shell_quote") {
   }
 
   TEST_CASE("the repro command carries the seed only when given, and every --set") {
-    CHECK(repro_command("f.yaml", 7, {"a.b=1", "c={x: 1}"}) == "pilesim run f.yaml --seed 7 --set a.b=1 --set 'c={x: 1}'");
+    CHECK(repro_command("f.yaml", 7, {"a.b=1", "c={x: 1}"}) ==
+          "pilesim run f.yaml --seed 7 --set a.b=1 --set 'c={x: 1}'");
     CHECK(repro_command("my file.yaml", std::nullopt, {}) == "pilesim run 'my file.yaml'");
   }
 }
