@@ -54,49 +54,47 @@ void add_seed_flag(CLI::App* cmd, std::optional<std::uint64_t>& seed) {
 
 // Each command's flags; main adds the commands in the order `pilesim --help` lists them.
 CLI::App* add_run(CLI::App& app, pilesim::tools::run_command_options& o) {
-  CLI::App* run = app.add_subcommand("run", "Run scenario files (or every *.yaml in a folder) and check them");
-  run->add_option("paths", o.paths, "Scenario files or folders")->required();
-  add_seed_flag(run, o.seed);
-  run->add_flag("--json", o.json, "Print the report as JSON on stdout");
-  run->add_flag("--quiet", o.quiet, "Print only failing runs");
-  run->add_option("--trace", o.trace_path, "Write every event as JSON lines to this file");
-  run->add_option("--db", o.db_path, "Keep the server's SQLite database in this file (WAL)");
-  add_set_flag(run, o.sets);
-  run->add_option("--junit", o.junit_path, "Write a JUnit XML report: one testcase per scenario file");
-  return run;
+  auto* cmd = app.add_subcommand("run", "Run scenario files (or every *.yaml in a folder) and check them");
+  cmd->add_option("paths", o.paths, "Scenario files or folders")->required();
+  add_seed_flag(cmd, o.seed);
+  cmd->add_flag("--json", o.json, "Print the report as JSON on stdout");
+  cmd->add_flag("--quiet", o.quiet, "Print only failing runs");
+  cmd->add_option("--trace", o.trace_path, "Write every event as JSON lines to this file");
+  cmd->add_option("--db", o.db_path, "Keep the server's SQLite database in this file (WAL)");
+  add_set_flag(cmd, o.sets);
+  cmd->add_option("--junit", o.junit_path, "Write a JUnit XML report: one testcase per scenario file");
+  return cmd;
 }
 
 CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
-  CLI::App* sweep =
-      add_file_command(app, "sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table", o.file);
-  sweep->add_option("--seeds", o.seeds, "Seeds per grid point")->required();
-  sweep->add_option("--seed-start", o.seed_start, "First seed");
-  sweep->add_option("--set", o.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
-  sweep->add_option("--jobs,-j", o.jobs, "Worker threads (0: one per hardware thread)");
-  sweep->add_option("--shard", o.shard, "Run only shard K of N (runs whose index % N == K-1)");
-  sweep->add_option("--out", o.out_path, "Write one row per run to FILE.csv or FILE.json");
-  sweep->add_flag("--quiet", o.quiet, "No progress lines on stderr");
-  return sweep;
+  auto* cmd = add_file_command(app, "sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table",
+                               o.file);
+  cmd->add_option("--seeds", o.seeds, "Seeds per grid point")->required();
+  cmd->add_option("--seed-start", o.seed_start, "First seed");
+  cmd->add_option("--set", o.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
+  cmd->add_option("--jobs,-j", o.jobs, "Worker threads (0: one per hardware thread)");
+  cmd->add_option("--shard", o.shard, "Run only shard K of N (runs whose index % N == K-1)");
+  cmd->add_option("--out", o.out_path, "Write one row per run to FILE.csv or FILE.json");
+  cmd->add_flag("--quiet", o.quiet, "No progress lines on stderr");
+  return cmd;
 }
 
 CLI::App* add_diagram(CLI::App& app, pilesim::tools::diagram_options& o) {
-  CLI::App* diagram =
-      add_file_command(app, "diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)", o.file);
-  add_seed_flag(diagram, o.seed);
-  add_set_flag(diagram, o.sets);
-  diagram->add_option("--out", o.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
-  diagram->add_option("--items-max", o.items_max, "Arrows and notes drawn before the rest is summarised");
-  return diagram;
+  auto* cmd = add_file_command(app, "diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)", o.file);
+  add_seed_flag(cmd, o.seed);
+  add_set_flag(cmd, o.sets);
+  cmd->add_option("--out", o.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
+  cmd->add_option("--items-max", o.items_max, "Arrows and notes drawn before the rest is summarised");
+  return cmd;
 }
 
 CLI::App* add_shrink(CLI::App& app, pilesim::tools::shrink_options& o) {
-  CLI::App* shrink =
-      add_file_command(app, "shrink", "Make a failing scenario smaller while it fails the same way", o.file);
-  shrink->add_option("--seed", o.seed, "Seed of the failing run")->required();
-  add_set_flag(shrink, o.sets);
-  shrink->add_option("--out", o.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
-  shrink->add_option("--runs-max", o.runs_max, "Candidate runs tried at most");
-  return shrink;
+  auto* cmd = add_file_command(app, "shrink", "Make a failing scenario smaller while it fails the same way", o.file);
+  cmd->add_option("--seed", o.seed, "Seed of the failing run")->required();
+  add_set_flag(cmd, o.sets);
+  cmd->add_option("--out", o.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
+  cmd->add_option("--runs-max", o.runs_max, "Candidate runs tried at most");
+  return cmd;
 }
 
 }  // namespace
