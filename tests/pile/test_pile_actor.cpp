@@ -10,7 +10,7 @@
 #include "sim/pricing.hpp"
 #include "sim/token.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 
