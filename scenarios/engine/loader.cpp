@@ -1,6 +1,7 @@
 #include "scenarios/engine/loader.hpp"
 
 #include "scenarios/engine/values.hpp"
+#include "scenarios/engine/yaml_override.hpp"
 #include "scenarios/engine/yaml_tree.hpp"
 
 #include <algorithm>
@@ -1000,12 +1001,14 @@ load_result load_scenario_text(std::string_view text, std::string_view file_name
 load_result load_scenario_file(const std::string& path, const std::vector<override_setting>& overrides) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return diagnostics{{path, {}, "", "cannot open the file"}};
+  // Counted while reading, never asked of the file system first: a pipe or a growing file has no honest size.
   std::string text;
   char buf[65536];
   while (in.read(buf, sizeof buf) || in.gcount() > 0) {
     text.append(buf, static_cast<std::size_t>(in.gcount()));
     if (text.size() > file_size_max)
-      return diagnostics{{path, {}, "", "file too large (more than " + std::to_string(file_size_max) + " bytes)"}};
+      return diagnostics{{path, {}, "", "larger than " + std::to_string(file_size_max / (1024 * 1024)) +
+                                            " MiB, the limit for a scenario file (a fleet is generated, not listed)"}};
   }
   if (in.bad()) return diagnostics{{path, {}, "", "cannot read the file"}};
   return load_scenario_text(text, path, overrides);

@@ -425,7 +425,8 @@ TEST_SUITE("scenarios/loader") {
 
   TEST_CASE("YAML syntax errors are reported at the parser's mark") {
     CHECK(error_of(with_base("description: a: b\n")) == "t.yaml:9:15: YAML syntax error: illegal map value");
-    CHECK(error_of("name: t\nsteps: [1, 2\n") == "t.yaml:3:1: YAML syntax error: end of sequence flow not found");
+    CHECK(error_of("name: t\nsteps: [1, 2\n") ==
+          "t.yaml:2:8: YAML syntax error: this '[' is never closed (no ']' ends the list it opens)");
     CHECK(error_of("") == "t.yaml:1:1: empty scenario file (it needs at least name and until)");
     CHECK(error_of("name: a\nuntil: 1h\n---\nname: b\n") ==
           "t.yaml:4:1: a scenario file holds one YAML document; this is a second one");
@@ -574,7 +575,8 @@ TEST_SUITE("scenarios/loader") {
     CHECK(error_of(text, {{"expect.balances.bob", "1.00"}}) ==
           "t.yaml: override 'expect.balances.bob=1.00': expect.balances: unknown user 'bob' (users: alice)");
     CHECK(error_of(text, {{"faults[0].for", "[1"}}) ==
-          "t.yaml: override 'faults[0].for=[1': value: YAML syntax error: end of sequence flow not found");
+          "t.yaml: override 'faults[0].for=[1': value, at 1:1: YAML syntax error: this '[' is never closed (no ']' "
+          "ends the list it opens)");
   }
 
   TEST_CASE("files: loaded from disk, a missing one is an error") {
@@ -593,5 +595,53 @@ TEST_SUITE("scenarios/loader") {
     REQUIRE_FALSE(missing.has_value());
     REQUIRE(missing.error().size() == 1);
     CHECK(to_string(missing.error()[0]) == "/nonexistent/pilesim.yaml: cannot open the file");
+  }
+
+  TEST_CASE("the inputs that once exhausted memory are refused at 1:1, also as an override's value") {
+    const std::string dir = PILESIM_BAD_INPUTS_DIR;
+    const struct {
+      const char* file;
+      const char* message;
+    } rows[] = {
+        {"/loader-yaml-comma.yaml", ":1:1: YAML syntax error: a document cannot start with ','"},
+        {"/loader-yaml-comma-oom-min.yaml", ":1:1: YAML syntax error: a document cannot start with ',t'"},
+        {"/loader-yaml-timeout-orig.yaml", ":1:1: YAML syntax error: a document cannot start with ',ame:'"},
+    };
+    for (const auto& r : rows) {
+      auto loaded = load_scenario_file(dir + r.file);
+      REQUIRE_FALSE(loaded.has_value());
+      REQUIRE(loaded.error().size() == 1);
+      CHECK(to_string(loaded.error()[0]) == dir + r.file + r.message);
+    }
+    CHECK(error_of(with_base("links: {ble: {loss: 0.1}}\n"), {{"links.ble.loss", ","}}) ==
+          "t.yaml: override 'links.ble.loss=,': value, at 1:1: YAML syntax error: a document cannot start with ','");
+  }
+
+  TEST_CASE("syntax errors name their cause: nesting, an unclosed '{' where it opens, an open quote") {
+    CHECK(error_of(with_base("description: " + std::string(70, '[') + std::string(70, ']') + "\n")) ==
+          "t.yaml:9:77: nested deeper than 64 levels: this list opens level 65 (the nesting starts with the '[' at "
+          "9:14)");
+    CHECK(error_of("name: t\nuntil: 1h\npiles: {id: P1\nusers: []\n") ==
+          "t.yaml:3:8: YAML syntax error: this '{' is never closed (no '}' ends the map it opens)");
+    CHECK(error_of("name: \"t\nuntil: 1h\n") ==
+          "t.yaml:1:7: YAML syntax error: this \" opens a string that is never closed");
+  }
+
+  TEST_CASE("a file is refused while it is read, once it passes the size limit") {
+    auto path = std::filesystem::temp_directory_path() / "pilesim_test_loader_large.yaml";
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << "name: t\nuntil: 1h\n";
+      const std::string comment = "# " + std::string(1021, 'x') + "\n";  // 1 KiB a line
+      for (std::size_t written = 0; written <= file_size_max; written += comment.size()) out << comment;
+    }
+    auto r = load_scenario_file(path.string());
+    std::filesystem::remove(path);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(to_string(r.error()[0]) == path.string() + ": larger than 12 MiB, the limit for a scenario file (a fleet is "
+                                                     "generated, not listed)");
+    auto endless = load_scenario_file("/dev/zero");  // no size to ask for: only counting while reading stops it
+    REQUIRE_FALSE(endless.has_value());
+    CHECK(to_string(endless.error()[0]).starts_with("/dev/zero: larger than 12 MiB"));
   }
 }
