@@ -1,11 +1,13 @@
 #include "scenarios/engine/collect.hpp"
 
 #include "scenarios/engine/expectations.hpp"
+#include "scenarios/engine/refusal_kinds.hpp"
 #include "server/ledger.hpp"
 #include "server/read_model.hpp"
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 namespace pilesim::scenarios {
 namespace {
@@ -68,7 +70,12 @@ void add_reservations(run_outcome_report& r, const run_sources& src,
 
 // Refusals by kind: the server's own tallies, the piles' counters, and the starts and reservations refused.
 void add_refusals(run_outcome_report& r, const run_sources& src) {
-  for (const auto& x : server::list_refusals(src.db)) r.refused[x.kind] += x.count;
+  for (const auto& x : server::list_refusals(src.db)) {
+    // A kind missing from the table could be counted but never expected: the table must know it first.
+    if (!is_refusal_kind(x.kind))
+      throw std::logic_error("bug: the server counts refusal kind '" + x.kind + "', which refusal_kinds.hpp lacks");
+    r.refused[x.kind] += x.count;
+  }
   std::int64_t start_refusals = 0, bill_refusals = 0;
   for (const auto& [kind, n] : r.refused)
     if (kind.rfind("bill_", 0) == 0) bill_refusals += n;

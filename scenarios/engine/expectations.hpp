@@ -12,7 +12,4 @@ namespace pilesim::scenarios {
 
 std::vector<check_outcome> check_expectations(const scenario& s, const run_outcome_report& r);
 
-// The refusal kinds a scenario may count under `expect.refused`.
-const std::vector<std::string>& refusal_kinds();
-
 }  // namespace pilesim::scenarios

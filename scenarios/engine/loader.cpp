@@ -1,5 +1,6 @@
 #include "scenarios/engine/loader.hpp"
 
+#include "scenarios/engine/refusal_kinds.hpp"
 #include "scenarios/engine/values.hpp"
 #include "scenarios/engine/yaml_override.hpp"
 #include "scenarios/engine/yaml_tree.hpp"
@@ -892,13 +893,12 @@ void converter::convert_expect(const yaml_node& n, scenario& s) {
   }
   if (const auto* x = m.get("refused")) {
     for (const yaml_entry& r : keyed(*x, m.path("refused"))) {
-      bool spelled = !r.key.empty() && std::all_of(r.key.begin(), r.key.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-      });
-      if (!spelled) error(r.key_pos, "expect.refused: bad kind '" + r.key + "' (lowercase letters, digits and '_')");
+      const bool known = is_refusal_kind(r.key);
+      if (!known)
+        error(r.key_pos, "expect.refused: unknown kind '" + r.key + "' (kinds: " + refusal_kind_list() + ")");
       auto range = bounded<std::int64_t>(r.value, m.path("refused") + "." + r.key, "a whole number",
                                          [](std::string_view t) { return parse_count(t, refused_count_max); });
-      if (spelled && range) e.refused.push_back({to_source(r.key_pos), r.key, range->value});
+      if (known && range) e.refused.push_back({to_source(r.key_pos), r.key, range->value});
     }
   }
   if (const auto* x = m.get("result")) {

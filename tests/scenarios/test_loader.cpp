@@ -493,8 +493,8 @@ TEST_SUITE("scenarios/loader") {
           "t.yaml:9:56: unknown key 'mx' in expect.sessions[0].charged (expected one of: min, max)");
     CHECK(error_of(with_base("faults:\n  - {at: 7h, server: down}\n")) ==
           "t.yaml:10:10: faults[0].at: '7h' is after until (6h)");
-    CHECK(error_of(with_base("expect: {refused: {Start-Auth: 0}}\n")) ==
-          "t.yaml:9:20: expect.refused: bad kind 'Start-Auth' (lowercase letters, digits and '_')");
+    CHECK(error_of(with_base("expect: {refused: {Start-Auth: 0}}\n")).starts_with(
+        "t.yaml:9:20: expect.refused: unknown kind 'Start-Auth' (kinds: start_authorization, stop, receipt, "));
     CHECK(error_of(with_base("expect: {balances: {alice: 1.00, alice: 2.00}}\n")) ==
           "t.yaml:9:34: repeated key 'alice' in expect.balances (first at 9:21)");
     CHECK(error_of(with_base("expect: {result: maybe}\n")) ==
@@ -643,5 +643,13 @@ TEST_SUITE("scenarios/loader") {
     auto endless = load_scenario_file("/dev/zero");  // no size to ask for: only counting while reading stops it
     REQUIRE_FALSE(endless.has_value());
     CHECK(to_string(endless.error()[0]).starts_with("/dev/zero: larger than 12 MiB"));
+  }
+
+  TEST_CASE("an unknown refusal kind is an input error at its key, listing the kinds that are counted") {
+    const std::string e = error_of(with_base("expect: {refused: {bogus_kind: 1}}\n"));
+    CHECK(e.starts_with("t.yaml:9:20: expect.refused: unknown kind 'bogus_kind' (kinds: start_authorization, "));
+    CHECK(e.find("bill_forged") != std::string::npos);
+    scenario sc = loaded(with_base("expect: {refused: {bill_forged: 0, start_authorization: 0..2, stop: 0}}\n"));
+    CHECK(sc.expect.refused.size() == 3);
   }
 }

@@ -1,0 +1,53 @@
+// The one table of refusal kinds: what `expect.refused` may count, each with who counts it. The loader refuses a
+// kind that is not here, the run's collection refuses to report one (a component that starts counting a new
+// kind must add it here first), and the expectations and the schema test read the same names.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace pilesim::scenarios {
+
+struct refusal_kind {
+  std::string_view name;
+  std::string_view counted_by;  // "pile", "server", or "run" for tallies the run adds up from outcomes
+  std::string_view what;
+};
+
+inline constexpr std::array<refusal_kind, 17> refusal_kinds{{
+    {"start_authorization", "pile", "start authorizations the pile refused"},
+    {"stop", "pile", "stop commands the pile refused (wrong stop secret)"},
+    {"receipt", "pile", "receipts the pile refused"},
+    {"start", "run", "starts the server refused (402, 409, ...)"},
+    {"reservation", "run", "reservations the server refused"},
+    {"bill", "run", "bills the server refused, of every bill_ kind"},
+    {"started", "server", "start acknowledgements the server refused"},
+    {"unauthorized", "server", "requests without a valid bearer token"},
+    {"forbidden", "server", "requests for another user's reservation or session"},
+    {"idempotency_mismatch", "server", "an idempotency key reused with another body"},
+    {"bill_forged", "server", "bills not sealed by a known pile"},
+    {"bill_mismatch", "server", "bills for another session or pile"},
+    {"bill_repriced", "server", "bills whose cost disagrees with the tariff"},
+    {"bill_over_cap", "server", "bills that cost more than was frozen"},
+    {"bill_conflict", "server", "a second, different bill for a settled session"},
+    {"started_forged", "server", "start acknowledgements not sealed by the pile"},
+    {"auth_mismatch", "server", "start acknowledgements for another authorization"},
+}};
+
+inline bool is_refusal_kind(std::string_view name) {
+  return std::any_of(refusal_kinds.begin(), refusal_kinds.end(), [&](const refusal_kind& k) { return k.name == name; });
+}
+
+// "start_authorization, stop, ...": for messages that list the kinds.
+inline std::string refusal_kind_list() {
+  std::string out;
+  for (const auto& k : refusal_kinds) {
+    if (!out.empty()) out += ", ";
+    out += k.name;
+  }
+  return out;
+}
+
+}  // namespace pilesim::scenarios
