@@ -12,6 +12,8 @@
 #include <span>
 #include <stdexcept>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace pilesim::scenarios {
@@ -27,6 +29,47 @@ constexpr std::int64_t mtu_min = 23;    // the ATT MTU every BLE device supports
 constexpr std::int64_t mtu_max = 517;   // the largest ATT MTU BLE allows
 constexpr std::int64_t bill_store_max = 1'000'000;
 constexpr std::int64_t refused_count_max = 1'000'000'000;
+constexpr std::size_t ids_listed_max = 10;  // "unknown user 'x' (users: a, b, ... and 99990 more)"
+
+// Keys of format 1.1 (SCENARIOS.md) that this loader does not read yet, by where they belong (list indices
+// written []): named as such, rather than as unknown. A key leaves this table when the loader learns it.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 18> keys_not_read_yet{{
+    {"", "fleet"},
+    {"", "workload"},
+    {"piles[]", "clock"},
+    {"links.ble", "conn_interval"},
+    {"links.ble", "supervision_timeout"},
+    {"links.ble", "connect_failure"},
+    {"links.ble", "corrupt"},
+    {"faults[]", "attack"},
+    {"faults[].ble", "conn_interval"},
+    {"faults[].ble", "supervision_timeout"},
+    {"faults[].ble", "connect_failure"},
+    {"faults[].ble", "corrupt"},
+    {"faults[].ble", "site"},
+    {"faults[].pile", "clock_reset"},
+    {"faults[].pile", "site"},
+    {"expect", "totals"},
+    {"expect", "shares"},
+    {"expect", "delays"},
+}};
+
+// "faults[3].ble" -> "faults[].ble"
+std::string without_indices(std::string_view where) {
+  std::string out;
+  for (std::size_t i = 0; i < where.size(); ++i) {
+    out += where[i];
+    if (where[i] != '[') continue;
+    while (i + 1 < where.size() && where[i + 1] != ']') ++i;
+  }
+  return out;
+}
+
+bool not_read_yet(std::string_view where, std::string_view key) {
+  const std::string general = without_indices(where);
+  return std::any_of(keys_not_read_yet.begin(), keys_not_read_yet.end(),
+                     [&](const auto& k) { return k.first == general && k.second == key; });
+}
 
 std::string join(keys words) {
   std::string out;
@@ -58,6 +101,12 @@ std::string indexed(std::string_view where, std::size_t i) {
 source_pos to_source(const yaml_pos& p) { return {p.line, p.column}; }
 
 std::string at_text(const yaml_pos& p) { return std::to_string(p.line) + ":" + std::to_string(p.column); }
+
+// What to write instead of a key with no value, where a map or a list belongs.
+std::string nothing_hint(const yaml_node& n, std::string_view empty) {
+  if (n.type != yaml_node::kind::null) return "";
+  return " (leave the key out, or write " + std::string(empty) + " for none)";
+}
 
 bool valid_id_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
@@ -130,10 +179,22 @@ const action_params& params_of(step_action a) {
 }
 
 // The ids of one kind declared so far, with where each was written, for "duplicate ... (first at L:C)".
+// Lookups are hashed (a fleet lists 100,000 users); the map is never iterated, so its order reaches nothing.
 struct id_register {
   std::string_view noun;  // "pile", "user", "vehicle"
-  std::vector<std::string> ids;
-  std::vector<yaml_pos> pos;
+  std::vector<std::string> ids;                        // in file order, for messages
+  std::unordered_map<std::string, yaml_pos> declared;  // id -> where it was declared
+
+  bool has(const std::string& id) const { return declared.count(id) > 0; }
+
+  // "users: alice, bob" or "users: U1, ..., U10 and 99990 more"
+  std::string listed() const {
+    if (ids.empty()) return "no " + std::string(noun) + "s are defined";
+    std::string out = std::string(noun) + "s: ";
+    for (std::size_t i = 0; i < ids.size() && i < ids_listed_max; ++i) out += (i ? ", " : "") + ids[i];
+    if (ids.size() > ids_listed_max) out += " and " + std::to_string(ids.size() - ids_listed_max) + " more";
+    return out;
+  }
 };
 
 class converter;
@@ -141,7 +202,8 @@ class converter;
 // A map's entries, checked once for type, unknown keys and repeated keys; lookups by key after that.
 class map_view {
  public:
-  map_view(converter& c, const yaml_node& n, std::string where, keys allowed, bool null_is_empty = true);
+  // A map written as nothing (`key:`) is an error like any other wrong type, unless `null_is_empty`.
+  map_view(converter& c, const yaml_node& n, std::string where, keys allowed, bool null_is_empty = false);
 
   bool valid() const { return valid_; }
   const yaml_node& node() const { return node_; }
@@ -310,14 +372,12 @@ class converter {
   std::optional<std::string> declare(const yaml_node& n, const std::string& path, id_register& r) {
     auto v = id(n, path);
     if (!v) return std::nullopt;
-    auto dup = std::find(r.ids.begin(), r.ids.end(), *v);
-    if (dup != r.ids.end()) {
-      error(n.pos, path + ": duplicate " + std::string(r.noun) + " id '" + *v + "' (first at " +
-                       at_text(r.pos[static_cast<std::size_t>(dup - r.ids.begin())]) + ")");
-    } else {
+    auto [at, fresh] = r.declared.try_emplace(*v, n.pos);
+    if (!fresh)
+      error(n.pos, path + ": duplicate " + std::string(r.noun) + " id '" + *v + "' (first at " + at_text(at->second) +
+                       ")");
+    else
       r.ids.push_back(*v);
-      r.pos.push_back(n.pos);
-    }
     return v;
   }
 
@@ -325,35 +385,31 @@ class converter {
   std::optional<std::string> ref(const yaml_node& n, const std::string& path, const id_register& r) {
     auto v = id(n, path);
     if (!v) return std::nullopt;
-    if (std::find(r.ids.begin(), r.ids.end(), *v) != r.ids.end()) return v;
-    std::string noun(r.noun);
-    std::string list = r.ids.empty() ? "no " + noun + "s are defined" : noun + "s: " + join(r.ids);
-    error(n.pos, path + ": unknown " + noun + " '" + *v + "' (" + list + ")");
+    if (r.has(*v)) return v;
+    error(n.pos, path + ": unknown " + std::string(r.noun) + " '" + *v + "' (" + r.listed() + ")");
     return std::nullopt;
   }
 
   // A map whose keys are names (user ids, refusal kinds) rather than schema keys: checked for type and
-  // repeats only. Nothing is an empty map.
+  // repeats only, hashed (a fleet's balances may name every user). Nothing (`balances:`) is an error.
   std::span<const yaml_entry> keyed(const yaml_node& n, const std::string& path) {
-    if (n.type == kind::null) return {};
     if (n.type != kind::map) {
-      error(n.pos, "expected a map for " + path + ", found " + describe(n));
+      error(n.pos, "expected a map for " + path + ", found " + describe(n) + nothing_hint(n, "{}"));
       return {};
     }
-    for (std::size_t i = 0; i < n.entries.size(); ++i)
-      for (std::size_t j = 0; j < i; ++j)
-        if (n.entries[j].key == n.entries[i].key) {
-          error(n.entries[i].key_pos, "repeated key '" + n.entries[i].key + "' in " + path + " (first at " +
-                                          at_text(n.entries[j].key_pos) + ")");
-          break;
-        }
+    std::unordered_map<std::string_view, const yaml_pos*> first;
+    for (const yaml_entry& e : n.entries) {
+      auto [at, fresh] = first.try_emplace(e.key, &e.key_pos);
+      if (!fresh)
+        error(e.key_pos, "repeated key '" + e.key + "' in " + path + " (first at " + at_text(*at->second) + ")");
+    }
     return n.entries;
   }
 
-  // A list section; nothing (`steps:` left empty) is an empty list.
+  // A list section. Nothing (`steps:` with no value, or `~`) is an error like any other wrong type.
   std::span<const yaml_node> list(const yaml_node& n, const std::string& path) {
     if (n.type == kind::seq) return n.items;
-    if (n.type != kind::null) error(n.pos, "expected a list for " + path + ", found " + describe(n));
+    error(n.pos, "expected a list for " + path + ", found " + describe(n) + nothing_hint(n, "[]"));
     return {};
   }
 
@@ -389,6 +445,7 @@ class converter {
   id_register users_{"user", {}, {}};
   // Two users with one vehicle id would be two cars with one name in every trace and token.
   id_register vehicles_{"vehicle", {}, {}};
+  std::unordered_set<std::string> without_vehicle_;  // users who cannot `start`; looked up, never iterated
   std::optional<sim::time_us> until_us_;  // absent when missing or malformed: nothing is checked against it
   std::string until_text_;
 };
@@ -402,23 +459,27 @@ map_view::map_view(converter& c, const yaml_node& n, std::string where, keys all
   }
   if (n.type != kind::map) {
     c_.error(n.pos, "expected a map " + (where_.empty() ? std::string("at the top level") : "for " + where_) +
-                        ", found " + describe(n));
+                        ", found " + describe(n) + nothing_hint(n, "{}"));
     return;
   }
   valid_ = true;
-  for (std::size_t i = 0; i < n.entries.size(); ++i) {
-    const yaml_entry& e = n.entries[i];
-    if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end()) {
-      c_.error(e.key_pos, "unknown key '" + e.key + "' " + place + " (expected one of: " + join(allowed) + ")");
+  // Where each allowed key was first seen: repeats are found in entries x allowed, never entries squared.
+  std::vector<const yaml_pos*> first(allowed.size(), nullptr);
+  for (const yaml_entry& e : n.entries) {
+    auto k = std::find(allowed.begin(), allowed.end(), e.key);
+    if (k == allowed.end()) {
+      if (not_read_yet(where_, e.key))
+        c_.error(e.key_pos, "key '" + e.key + "' " + place + " is format 1.1, which this version of pilesim does " +
+                                "not read yet (it reads: " + join(allowed) + ")");
+      else
+        c_.error(e.key_pos, "unknown key '" + e.key + "' " + place + " (expected one of: " + join(allowed) + ")");
       continue;
     }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (n.entries[j].key == e.key) {
-        c_.error(e.key_pos, "repeated key '" + e.key + "' " + place + " (first at " +
-                                at_text(n.entries[j].key_pos) + ")");
-        break;
-      }
-    }
+    const yaml_pos*& seen = first[static_cast<std::size_t>(k - allowed.begin())];
+    if (seen)
+      c_.error(e.key_pos, "repeated key '" + e.key + "' " + place + " (first at " + at_text(*seen) + ")");
+    else
+      seen = &e.key_pos;
   }
 }
 
@@ -447,23 +508,29 @@ scenario converter::convert(const yaml_node& root) {
   }
   map_view top(*this, root, "",
                {"name", "description", "seed", "until", "currency", "tariff", "piles", "users", "links", "steps",
-                "faults", "expect"},
+                "faults", "expect", "format"},
                false);
   if (!top.valid()) return s;
   convert_top(top, s);
-  static const yaml_node nothing;
   // Piles name their own tariff on top of the global one, so the global one comes first.
   if (const auto* n = top.get("tariff")) s.tariff = convert_tariff(*n, "tariff", s.tariff);
-  convert_piles(top.get("piles") ? *top.get("piles") : nothing, s);
-  convert_users(top.get("users") ? *top.get("users") : nothing, s);
+  if (const auto* n = top.get("piles")) convert_piles(*n, s);
+  if (const auto* n = top.get("users")) convert_users(*n, s);
   if (const auto* n = top.get("links")) convert_links(*n, s.links);
-  convert_steps(top.get("steps") ? *top.get("steps") : nothing, s);
-  convert_faults(top.get("faults") ? *top.get("faults") : nothing, s);
+  if (const auto* n = top.get("steps")) convert_steps(*n, s);
+  if (const auto* n = top.get("faults")) convert_faults(*n, s);
   if (const auto* n = top.get("expect")) convert_expect(*n, s);
   return s;
 }
 
 void converter::convert_top(map_view& m, scenario& s) {
+  if (const auto* n = m.get("format")) {
+    if (const std::string* t = text(*n, "format", "a format version")) {
+      if (std::find(format_versions.begin(), format_versions.end(), *t) == format_versions.end())
+        error(n->pos, "format: '" + *t + "' is not a format this version of pilesim reads (it reads: " +
+                          format_versions_text() + ")");
+    }
+  }
   if (const auto* n = m.require("name")) {
     if (const std::string* t = text(*n, "name", "text")) {
       if (t->empty()) error(n->pos, "name: must not be empty");
@@ -526,6 +593,7 @@ tariff_config converter::convert_tariff(const yaml_node& n, const std::string& p
 
 void converter::convert_piles(const yaml_node& n, scenario& s) {
   auto items = list(n, "piles");
+  piles_.declared.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::string path = indexed("piles", i);
     map_view m(*this, items[i], path, {"id", "power_kw", "bill_store", "tariff"}, false);
@@ -554,6 +622,8 @@ void converter::convert_piles(const yaml_node& n, scenario& s) {
 
 void converter::convert_users(const yaml_node& n, scenario& s) {
   auto items = list(n, "users");
+  users_.declared.reserve(items.size());
+  vehicles_.declared.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::string path = indexed("users", i);
     map_view m(*this, items[i], path, {"id", "balance", "vehicle"}, false);
@@ -567,6 +637,7 @@ void converter::convert_users(const yaml_node& n, scenario& s) {
       if (auto a = exact<money>(*v, m.path("balance"), "an amount", parse_amount)) u.balance = *a;
     }
     if (const auto* v = m.get("vehicle")) u.vehicle = convert_vehicle(*v, m.path("vehicle"));
+    if (!m.get("vehicle") && !u.id.empty()) without_vehicle_.insert(u.id);
     s.users.push_back(std::move(u));
   }
 }
@@ -669,11 +740,8 @@ void converter::convert_steps(const yaml_node& n, scenario& s) {
     } else {
       st.action = *action;
       convert_step_params(m, *action, path, st);
-      if (*action == step_action::start && !st.user.empty()) {
-        auto u = std::find_if(s.users.begin(), s.users.end(), [&](const user_config& c) { return c.id == st.user; });
-        if (u != s.users.end() && !u->vehicle)
-          error(m.get("do")->pos, path + ": user '" + st.user + "' has no vehicle to charge");
-      }
+      if (*action == step_action::start && without_vehicle_.count(st.user) > 0)
+        error(m.get("do")->pos, path + ": user '" + st.user + "' has no vehicle to charge");
     }
     if (ok) s.steps.push_back(std::move(st));
   }
@@ -711,7 +779,11 @@ void converter::convert_step_params(const map_view& m, step_action action, const
     else if (d) st.duration_us = *d;
   }
   if (const auto* x = takes("amount") ? m.get("amount") : nullptr) {
-    if (auto a = exact<money>(*x, m.path("amount"), "an amount", parse_amount)) st.amount = *a;
+    // The server refuses a start that freezes nothing (400): a file that asks for one is wrong, and says so here.
+    auto a = exact<money>(*x, m.path("amount"), "an amount", parse_amount);
+    if (a && a->minor == 0)
+      error(x->pos, m.path("amount") + ": must be more than 0.00 (a start freezes what the session may spend)");
+    else if (a) st.amount = *a;
   }
   if (const auto* x = takes("keep_data") ? m.get("keep_data") : nullptr) {
     if (auto f = exact<bool>(*x, m.path("keep_data"), "true or false", parse_flag)) st.keep_data = *f;
@@ -972,6 +1044,12 @@ std::string to_string(const diagnostic& d) {
 
 void throw_exception_from_error(const diagnostics& d, const boost::source_location&) {
   throw std::logic_error("bug: value of a failed scenario load: " + (d.empty() ? std::string() : to_string(d[0])));
+}
+
+std::string format_versions_text() {
+  std::string out;
+  for (auto v : format_versions) out += (out.empty() ? "" : ", ") + std::string(v);
+  return out;
 }
 
 std::optional<override_setting> parse_override(std::string_view text) {

@@ -1,7 +1,8 @@
-// Loads a scenario file (format v1, SCENARIOS.md) into plain data with every default applied, or
-// returns everything wrong with it as `FILE:LINE:COL: message` lines in file order. It checks all that the file
-// alone can tell — keys, types, values, ranges, ids, required keys — and applies `key.path=value` overrides
-// first (for sweeps). It never runs anything, draws a random number or reads anything but the one file.
+// Loads a scenario file (format v1, and the v1.1 keys it knows: SCENARIOS.md) into plain data with every
+// default applied, or returns everything wrong with it as `FILE:LINE:COL: message` lines in file order. It checks
+// all that the file alone can tell — keys, types, values, ranges, ids, required keys — and applies
+// `key.path=value` overrides first (for sweeps). It never runs anything, draws a random number or reads anything
+// but the one file.
 #pragma once
 
 #include "scenarios/engine/scenario.hpp"
@@ -9,6 +10,7 @@
 #include <boost/assert/source_location.hpp>
 #include <boost/system/result.hpp>
 
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -39,6 +41,12 @@ inline constexpr std::size_t diagnostics_max = 50;
 // A listed fleet of 10,000 piles and 100,000 users is about 9 MB and 1.35 M YAML nodes (tools/explicit_fleet.sh);
 // bigger worlds are generated (`fleet:`), not listed. The node limit is yaml_limits::nodes_max.
 inline constexpr std::size_t file_size_max = 12 * 1024 * 1024;
+
+// The scenario format versions this loader reads, as `format:` states them (a file may leave it out).
+inline constexpr std::array<std::string_view, 2> format_versions{"1", "1.1"};
+
+// "1, 1.1"
+std::string format_versions_text();
 
 // One `key.path=value` setting applied to the document before it is read: `links.ble.loss=0.3`,
 // `tariff.energy_per_kwh=1.2`, `faults[0].for=10m`. The value is YAML (`{pile: P1, loss: 0.5}` works).

@@ -16,14 +16,13 @@ struct refusal_kind {
   std::string_view what;
 };
 
-inline constexpr std::array<refusal_kind, 17> refusal_kinds{{
+inline constexpr std::array<refusal_kind, 16> refusal_kinds{{
     {"start_authorization", "pile", "start authorizations the pile refused"},
     {"stop", "pile", "stop commands the pile refused (wrong stop secret)"},
     {"receipt", "pile", "receipts the pile refused"},
     {"start", "run", "starts the server refused (402, 409, ...)"},
     {"reservation", "run", "reservations the server refused"},
     {"bill", "run", "bills the server refused, of every bill_ kind"},
-    {"started", "server", "start acknowledgements the server refused"},
     {"unauthorized", "server", "requests without a valid bearer token"},
     {"forbidden", "server", "requests for another user's reservation or session"},
     {"idempotency_mismatch", "server", "an idempotency key reused with another body"},

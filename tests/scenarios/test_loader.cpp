@@ -334,7 +334,7 @@ TEST_SUITE("scenarios/loader") {
           "t.yaml:10:28: unknown key 'los' in links.ble (expected one of: delay, loss, duplicate, mtu)");
     CHECK(error_of(with_base("seeds: 3\n")) ==
           "t.yaml:9:1: unknown key 'seeds' at the top level (expected one of: name, description, seed, until, "
-          "currency, tariff, piles, users, links, steps, faults, expect)");
+          "currency, tariff, piles, users, links, steps, faults, expect, format)");
     CHECK(error_of(with_base("steps:\n  - {at: 1m, user: alice, do: stop, when: now}\n")) ==
           "t.yaml:10:37: unknown key 'when' in steps[0] (expected one of: at, user, do, pile, start, duration, "
           "amount, keep_data)");
@@ -513,7 +513,7 @@ TEST_SUITE("scenarios/loader") {
     REQUIRE(e.size() == 4);
     CHECK(e[0] == "t.yaml:1:1: missing required key 'name' at the top level");
     CHECK(e[1] == "t.yaml:2:1: unknown key 'foo' at the top level (expected one of: name, description, seed, "
-                  "until, currency, tariff, piles, users, links, steps, faults, expect)");
+                  "until, currency, tariff, piles, users, links, steps, faults, expect, format)");
     CHECK(e[2] == "t.yaml:4:10: steps[0].at: bad duration '1x': unknown unit 'x' (units: d, h, m, s, ms, us)");
     CHECK(e[3] == "t.yaml:4:20: steps[0].user: unknown user 'bob' (no users are defined)");
 
@@ -564,7 +564,7 @@ TEST_SUITE("scenarios/loader") {
           "duplicate, mtu)");
     CHECK(error_of(text, {{"tarif.energy_per_kwh", "1.2"}}) ==
           "t.yaml: override 'tarif.energy_per_kwh=1.2': unknown key 'tarif' at the top level (expected one of: "
-          "name, description, seed, until, currency, tariff, piles, users, links, steps, faults, expect)");
+          "name, description, seed, until, currency, tariff, piles, users, links, steps, faults, expect, format)");
     CHECK(error_of(text, {{"faults[3].for", "1m"}}) ==
           "t.yaml: override 'faults[3].for=1m': faults[3] does not exist (faults has 1 entry)");
     CHECK(error_of(text, {{"links.ble.loss", "abc"}}) ==
@@ -617,6 +617,48 @@ TEST_SUITE("scenarios/loader") {
           "t.yaml: override 'links.ble.loss=,': value, at 1:1: YAML syntax error: a document cannot start with ','");
   }
 
+  TEST_CASE("an unknown refusal kind is an input error at its key, listing the kinds that are counted") {
+    const std::string e = error_of(with_base("expect: {refused: {bogus_kind: 1}}\n"));
+    CHECK(e.starts_with("t.yaml:9:20: expect.refused: unknown kind 'bogus_kind' (kinds: start_authorization, "));
+    CHECK(e.find("bill_forged") != std::string::npos);
+    scenario sc = loaded(with_base("expect: {refused: {bill_forged: 0, start_authorization: 0..2, stop: 0}}\n"));
+    CHECK(sc.expect.refused.size() == 3);
+  }
+
+  TEST_CASE("a key with nothing after it is an error wherever a list or a map belongs") {
+    const char* const lists[] = {"piles", "users", "steps", "faults"};
+    for (const char* key : lists) {
+      CAPTURE(key);
+      CHECK(error_of(std::string("name: t\nuntil: 1h\n") + key + ":\n") ==
+            std::string("t.yaml:3:1: expected a list for ") + key + ", found nothing (leave the key out, or write [] "
+                                                                  "for none)");
+      CHECK(error_of(std::string("name: t\nuntil: 1h\n") + key + ": ~\n").starts_with("t.yaml:3:1: expected a list"));
+      CHECK(loaded(std::string("name: t\nuntil: 1h\n") + key + ": []\n").name == "t");
+    }
+    CHECK(error_of("name: t\nuntil: 1h\ntariff:\n") ==
+          "t.yaml:3:1: expected a map for tariff, found nothing (leave the key out, or write {} for none)");
+    CHECK(error_of("name: t\nuntil: 1h\nlinks: {ble: ~}\n").starts_with("t.yaml:3:9: expected a map for links.ble"));
+    CHECK(error_of("name: t\nuntil: 1h\nexpect:\n").starts_with("t.yaml:3:1: expected a map for expect"));
+    CHECK(error_of("name: t\nuntil: 1h\nexpect: {sessions: }\n").starts_with("t.yaml:3:10: expected a list for "
+                                                                            "expect.sessions"));
+    CHECK(error_of("name: t\nuntil: 1h\nexpect: {balances: ~}\n").starts_with("t.yaml:3:10: expected a map for "
+                                                                             "expect.balances"));
+    CHECK(error_of("name: t\nuntil: 1h\nexpect: {refused: }\n").starts_with("t.yaml:3:10: expected a map for "
+                                                                           "expect.refused"));
+    CHECK(loaded("name: t\nuntil: 1h\ntariff: {}\nexpect: {refused: {}}\n").tariff.no_show_fee.minor == 0);
+  }
+
+  TEST_CASE("a start must freeze more than 0.00, which is what the server accepts") {
+    CHECK(error_of(with_base("steps:\n  - {at: 1m, user: alice, do: start, pile: P1, amount: 0.00}\n")) ==
+          "t.yaml:10:56: steps[0].amount: must be more than 0.00 (a start freezes what the session may spend)");
+    CHECK(error_of(with_base("steps:\n  - {at: 1m, user: alice, do: start, pile: P1, amount: 5.00}\n"),
+                   {{"steps[0].amount", "0"}}) ==
+          "t.yaml: override 'steps[0].amount=0': steps[0].amount: must be more than 0.00 (a start freezes what the "
+          "session may spend)");
+    CHECK(loaded(with_base("steps:\n  - {at: 1m, user: alice, do: start, pile: P1, amount: 0.01}\n"))
+              .steps[0].amount.minor == 1);
+  }
+
   TEST_CASE("syntax errors name their cause: nesting, an unclosed '{' where it opens, an open quote") {
     CHECK(error_of(with_base("description: " + std::string(70, '[') + std::string(70, ']') + "\n")) ==
           "t.yaml:9:77: nested deeper than 64 levels: this list opens level 65 (the nesting starts with the '[' at "
@@ -645,11 +687,42 @@ TEST_SUITE("scenarios/loader") {
     CHECK(to_string(endless.error()[0]).starts_with("/dev/zero: larger than 12 MiB"));
   }
 
-  TEST_CASE("an unknown refusal kind is an input error at its key, listing the kinds that are counted") {
-    const std::string e = error_of(with_base("expect: {refused: {bogus_kind: 1}}\n"));
-    CHECK(e.starts_with("t.yaml:9:20: expect.refused: unknown kind 'bogus_kind' (kinds: start_authorization, "));
-    CHECK(e.find("bill_forged") != std::string::npos);
-    scenario sc = loaded(with_base("expect: {refused: {bill_forged: 0, start_authorization: 0..2, stop: 0}}\n"));
-    CHECK(sc.expect.refused.size() == 3);
+  TEST_CASE("format: 1 or 1.1 may be stated; other versions are refused at the value") {
+    CHECK(loaded("name: t\nuntil: 1h\nformat: 1.1\n").name == "t");
+    CHECK(loaded("format: 1\nname: t\nuntil: 1h\n").name == "t");
+    CHECK(error_of("name: t\nuntil: 1h\nformat: 2\n") ==
+          "t.yaml:3:9: format: '2' is not a format this version of pilesim reads (it reads: 1, 1.1)");
+    CHECK(error_of("name: t\nuntil: 1h\nformat: [1]\n") ==
+          "t.yaml:3:9: format: expected a format version, found a list");
+  }
+
+  TEST_CASE("format 1.1 keys this version does not read yet are named as such, not as unknown") {
+    CHECK(error_of("name: t\nuntil: 1h\nfleet: {piles: {count: 10}}\n") ==
+          "t.yaml:3:1: key 'fleet' at the top level is format 1.1, which this version of pilesim does not read yet "
+          "(it reads: name, description, seed, until, currency, tariff, piles, users, links, steps, faults, expect, "
+          "format)");
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {pile: P1, corrupt: 0.01}}\n"))
+              .starts_with("t.yaml:10:30: key 'corrupt' in faults[0].ble is format 1.1, which"));
+    CHECK(error_of(with_base("expect: {totals: {sessions: 1}}\n"))
+              .starts_with("t.yaml:9:10: key 'totals' in expect is format 1.1"));
+  }
+
+  TEST_CASE("anchors and aliases are read as copies, each checked where its anchor was written") {
+    scenario sc = loaded("name: t\nuntil: 1h\n"
+                         "piles:\n  - &p {id: P1, power_kw: 7}\n  - {id: P2, power_kw: 11}\n"
+                         "tariff: &t {energy_per_kwh: 2.00}\n");
+    CHECK(sc.piles.size() == 2);
+    CHECK(sc.tariff.energy_per_kwh.e4 == 20000);
+    CHECK(error_of("name: t\nuntil: 1h\npiles:\n  - &p {id: P1, power_kw: 7}\n  - *p\n") ==
+          "t.yaml:4:13: piles[1].id: duplicate pile id 'P1' (first at 4:13)");
+  }
+
+  TEST_CASE("a listed fleet: ids are looked up by hash, and an unknown one lists a few of the known") {
+    std::string text = "name: t\nuntil: 1h\nusers:\n";
+    for (int i = 0; i < 2000; ++i) text += "  - {id: U" + std::to_string(i) + "}\n";
+    text += "expect: {balances: {U1999: 0.00, U7: 0.00}}\nsteps:\n  - {at: 1m, user: X, do: stop}\n";
+    CHECK(error_of(text) ==
+          "t.yaml:2006:20: steps[0].user: unknown user 'X' (users: U0, U1, U2, U3, U4, U5, U6, U7, U8, U9 and 1990 "
+          "more)");
   }
 }
