@@ -705,6 +705,13 @@ TEST_SUITE("scenarios/loader") {
               .starts_with("t.yaml:10:30: key 'corrupt' in faults[0].ble is format 1.1, which"));
     CHECK(error_of(with_base("expect: {totals: {sessions: 1}}\n"))
               .starts_with("t.yaml:9:10: key 'totals' in expect is format 1.1"));
+    // one error each: no "has no kind" beside an attack, no "missing pile" beside a site
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, attack: {user: alice, kind: alter_bill}}\n"))
+              .starts_with("t.yaml:10:14: key 'attack' in faults[0] is format 1.1"));
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {site: S1, loss: 0.5}}\n"))
+              .starts_with("t.yaml:10:20: key 'site' in faults[0].ble is format 1.1"));
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, pile: {site: S1, power: off}}\n"))
+              .starts_with("t.yaml:10:21: key 'site' in faults[0].pile is format 1.1"));
   }
 
   TEST_CASE("anchors and aliases are read as copies, each checked where its anchor was written") {
