@@ -5,16 +5,23 @@
 #include "tools/bench_sessions.hpp"
 #include "tools/diagram_command.hpp"
 #include "tools/exit_codes.hpp"
+#include "tools/input_errors.hpp"
 #include "tools/merge_command.hpp"
+#include "tools/output_format.hpp"
 #include "tools/run_command.hpp"
+#include "tools/scenario_paths.hpp"
 #include "tools/serve_command.hpp"
 #include "tools/shrink_command.hpp"
 #include "tools/sweep_command.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
+#include <sstream>
+#include <string_view>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,18 +31,61 @@ namespace {
 using pilesim::tools::exit_bad_input;
 using pilesim::tools::exit_ok;
 
-int check_files(const std::vector<std::string>& files) {
-  int rc = exit_ok;
-  for (const std::string& f : files) {
+// `pilesim check FILE_OR_DIR...`: the paths as `run` reads them, each file loaded and nothing run.
+int check_files(const std::vector<std::string>& paths) {
+  pilesim::tools::input_errors errors(std::cerr);
+  const auto found = pilesim::tools::expand_scenario_paths(paths);
+  for (const auto& p : found.problems) errors.add(p.path, p.reason);
+  for (const std::string& f : found.files) {
     auto loaded = pilesim::scenarios::load_scenario_file(f);
     if (!loaded) {
-      for (const auto& d : loaded.error()) std::cerr << pilesim::scenarios::to_string(d) << "\n";
-      rc = exit_bad_input;
+      for (const auto& d : loaded.error()) errors.add(d);
       continue;
     }
     std::cout << f << ": ok (" << loaded->name << ")\n";
   }
-  return rc;
+  return errors.empty() ? exit_ok : exit_bad_input;
+}
+
+// An output file whose extension chooses its format must name one the command writes (`--out s.txt` is refused).
+CLI::Validator output_format(std::vector<std::string> extensions) {
+  return CLI::Validator(
+      [extensions](std::string& path) { return pilesim::tools::output_format_problem(path, extensions).value_or(""); },
+      "", "output format");
+}
+
+// The commands under `app` in the order its help lists them, for messages: "run, check, sweep, ...".
+std::string command_list(const CLI::App& app) {
+  std::string out;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    out += (out.empty() ? "" : ", ") + sub->get_name();
+  return out;
+}
+
+// CLI11 answers `pilesim bogus` with "A subcommand is required"; this names the word it did not know, and the
+// commands it knows, at each level (`pilesim bench bogus` too). Exit code 2 like any other bad input.
+std::optional<int> unknown_command(const CLI::App& app, int argc, char** argv) {
+  const CLI::App* level = &app;
+  std::string path = "pilesim";
+  for (int i = 1; i <= argc; ++i) {
+    const auto subs = level->get_subcommands([](const CLI::App*) { return true; });
+    if (subs.empty()) return std::nullopt;
+    if (i == argc) {
+      std::cerr << path << ": a command is required; commands: " << command_list(*level) << " (" << path
+                << " --help)\n";
+      return exit_bad_input;
+    }
+    const std::string word = argv[i];
+    if (word.starts_with("-")) return std::nullopt;  // a flag (--help, --version): CLI11 judges it
+    auto it = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* s) { return s->get_name() == word; });
+    if (it == subs.end()) {
+      std::cerr << path << ": unknown command '" << word << "'; commands: " << command_list(*level) << "\n";
+      return exit_bad_input;
+    }
+    level = *it;
+    path += " " + word;
+  }
+  return std::nullopt;
 }
 
 // The flags several commands share, declared once so that they read the same in every command's help: a
@@ -57,10 +107,12 @@ CLI::App* add_run(CLI::App& app, pilesim::tools::run_command_options& o) {
   auto* cmd = app.add_subcommand("run", "Run scenario files (or every *.yaml in a folder) and check them");
   cmd->add_option("paths", o.paths, "Scenario files or folders")->required();
   add_seed_flag(cmd, o.seed);
-  cmd->add_flag("--json", o.json, "Print the report as JSON on stdout");
+  cmd->add_flag("--json", o.json, "Print one JSON document {\"runs\": [...], \"errors\": [...]} on stdout");
   cmd->add_flag("--quiet", o.quiet, "Print only failing runs");
-  cmd->add_option("--trace", o.trace_path, "Write every event as JSON lines to this file");
-  cmd->add_option("--db", o.db_path, "Keep the server's SQLite database in this file (WAL)");
+  cmd->add_option("--trace", o.trace_path,
+                  "Write every event as JSON lines to this file; several files: a pattern, e.g. 'out/{stem}.jsonl'");
+  cmd->add_option("--db", o.db_path,
+                  "Keep the server's SQLite database in this file (WAL); several files: e.g. 'db/{stem}.sqlite'");
   add_set_flag(cmd, o.sets);
   cmd->add_option("--junit", o.junit_path, "Write a JUnit XML report: one testcase per scenario file");
   return cmd;
@@ -74,7 +126,8 @@ CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
   cmd->add_option("--set", o.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
   cmd->add_option("--jobs,-j", o.jobs, "Worker threads (0: one per hardware thread)");
   cmd->add_option("--shard", o.shard, "Run only shard K of N (runs whose index % N == K-1)");
-  cmd->add_option("--out", o.out_path, "Write one row per run to FILE.csv or FILE.json");
+  cmd->add_option("--out", o.out_path, "Write one row per run to FILE.csv or FILE.json")
+      ->check(output_format({".csv", ".json"}));
   cmd->add_flag("--quiet", o.quiet, "No progress lines on stderr");
   return cmd;
 }
@@ -83,7 +136,8 @@ CLI::App* add_diagram(CLI::App& app, pilesim::tools::diagram_options& o) {
   auto* cmd = add_file_command(app, "diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)", o.file);
   add_seed_flag(cmd, o.seed);
   add_set_flag(cmd, o.sets);
-  cmd->add_option("--out", o.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
+  cmd->add_option("--out", o.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout")
+      ->check(output_format({".mmd", ".html", ".svg"}));
   cmd->add_option("--items-max", o.items_max, "Arrows and notes drawn before the rest is summarised");
   return cmd;
 }
@@ -92,9 +146,27 @@ CLI::App* add_shrink(CLI::App& app, pilesim::tools::shrink_options& o) {
   auto* cmd = add_file_command(app, "shrink", "Make a failing scenario smaller while it fails the same way", o.file);
   cmd->add_option("--seed", o.seed, "Seed of the failing run")->required();
   add_set_flag(cmd, o.sets);
-  cmd->add_option("--out", o.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
+  cmd->add_option("--out", o.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)")
+      ->check(output_format({".yaml", ".yml"}));
   cmd->add_option("--runs-max", o.runs_max, "Candidate runs tried at most");
   return cmd;
+}
+
+CLI::App* add_check(CLI::App& app, std::vector<std::string>& paths) {
+  auto* cmd = app.add_subcommand("check", "Validate scenario files (or every *.yaml in a folder) without running them");
+  cmd->add_option("paths", paths, "Scenario files or folders")->required();
+  return cmd;
+}
+
+// `pilesim run ... --json` answers in JSON even when its flags are wrong, so that a script always gets a document.
+void print_json_parse_error(int argc, char** argv, const CLI::ParseError& e) {
+  bool json = false;
+  for (int i = 2; i < argc; ++i) json = json || std::string_view(argv[i]) == "--json";
+  if (argc < 2 || std::string_view(argv[1]) != "run" || !json) return;
+  std::ostringstream said;  // app.exit has said it on stderr already
+  pilesim::tools::input_errors errors(said);
+  errors.add(e.what());
+  std::cout << "{\"runs\":[],\"errors\":" << errors.json() << "}\n";
 }
 
 }  // namespace
@@ -106,6 +178,8 @@ int main(int argc, char** argv) {
 
   pilesim::tools::run_command_options ropt;
   CLI::App* run = add_run(app, ropt);
+  std::vector<std::string> check_paths;
+  CLI::App* check = add_check(app, check_paths);
   pilesim::tools::sweep_options wopt;
   CLI::App* sweep = add_sweep(app, wopt);
   pilesim::tools::diagram_options dopt;
@@ -116,10 +190,9 @@ int main(int argc, char** argv) {
   std::string merge_out;
   std::vector<std::string> merge_in;
   auto* merge = app.add_subcommand("merge", "Join shard CSVs of one sweep into one CSV, in run order");
-  merge->add_option("out", merge_out, "Merged CSV to write")->required();
+  merge->add_option("out", merge_out, "Merged CSV to write")->required()->check(output_format({".csv"}));
   merge->add_option("inputs", merge_in, "Shard CSVs")->required()->check(CLI::ExistingFile);
 
-  std::vector<std::string> check_paths;
   pilesim::tools::serve_options vopt;
   auto* serve = app.add_subcommand("serve", "The same server over real HTTP on loopback, provisioned from a scenario");
   serve->add_option("scenario", vopt.scenario_path, "Scenario whose piles, users and tariff to provision")
@@ -129,9 +202,6 @@ int main(int argc, char** argv) {
   serve->add_option("--port", vopt.port, "Port (0: any free port)");
   serve->add_option("--db", vopt.db_path, "SQLite database file (WAL); :memory: by default");
   serve->add_option("--requests-max", vopt.requests_max, "Stop after this many requests (0: never)");
-
-  auto* check = app.add_subcommand("check", "Validate scenario files without running them");
-  check->add_option("files", check_paths, "Scenario files")->required()->check(CLI::ExistingFile);
 
   auto* bench = app.add_subcommand("bench", "Benchmarks that print figures");
   bench->require_subcommand(1);
@@ -146,10 +216,12 @@ int main(int argc, char** argv) {
   bench_sessions->add_option("--piles", sopt.piles, "Piles (one user each)");
   bench_sessions->add_option("--seed", sopt.seed, "Seed");
 
+  if (auto rc = unknown_command(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
+    if (rc != 0) print_json_parse_error(argc, argv, e);
     return rc == 0 ? exit_ok : exit_bad_input;
   }
 

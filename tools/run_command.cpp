@@ -3,9 +3,13 @@
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/report.hpp"
 #include "scenarios/engine/world.hpp"
+#include "tools/database_path.hpp"
 #include "tools/exit_codes.hpp"
+#include "tools/input_errors.hpp"
 #include "tools/junit_report.hpp"
+#include "tools/per_file_path.hpp"
 #include "tools/repro_command.hpp"
+#include "tools/scenario_paths.hpp"
 #include "tools/set_flags.hpp"
 
 #include <algorithm>
@@ -13,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace pilesim::tools {
 namespace {
@@ -41,22 +46,25 @@ junit_case junit_for(const std::string& f, char kind, std::string message, std::
   return c;
 }
 
-// The files of one `pilesim run`, run in turn: each adds its JUnit case and prints its report.
+// The files of one `pilesim run`, run in turn: each adds its JUnit case and prints its report. With --json the
+// runs stream into one document as they finish, and every input error joins its "errors" list.
 struct batch {
   const run_command_options& o;
   std::vector<scenarios::override_setting> overrides;
-  bool many = false;  // several files: the JSON is an array and summaries are set apart
-  std::ofstream trace_file;
+  bool many = false;  // several files: summaries are set apart
+  std::vector<std::string> trace_paths;  // one per file; empty: no trace
+  std::vector<std::string> db_paths;     // one per file
+  input_errors errors;
   bool first_json = true;
   std::vector<junit_case> junit;
 
-  // Loads, runs and reports one file; its exit code.
-  int run_file(const std::string& f) {
+  // Loads, runs and reports file number `i`; its exit code.
+  int run_file(std::size_t i, const std::string& f) {
     auto loaded = scenarios::load_scenario_file(f, overrides);
     if (!loaded) {
       std::string text;
       for (const auto& d : loaded.error()) {
-        std::cerr << scenarios::to_string(d) << "\n";
+        errors.add(d);
         text += scenarios::to_string(d) + "\n";
       }
       junit.push_back(junit_for(f, 'e', scenarios::to_string(loaded.error().front()), text));
@@ -64,9 +72,12 @@ struct batch {
     }
     scenarios::run_options ro;
     ro.seed = o.seed;
-    ro.db_path = o.db_path;
-    if (trace_file.is_open()) {
-      trace_file.seekp(0);
+    ro.db_path = db_paths[i];
+    if (auto problem = database_path_problem(ro.db_path)) return refuse(f, "--db: " + *problem);
+    std::ofstream trace_file;
+    if (!trace_paths[i].empty()) {
+      trace_file.open(trace_paths[i], std::ios::binary | std::ios::trunc);
+      if (!trace_file) return refuse(f, "--trace: cannot write '" + trace_paths[i] + "'");
       ro.trace_out = &trace_file;
     }
     scenarios::run_outcome_report r;
@@ -75,12 +86,16 @@ struct batch {
       r = scenarios::run_scenario(*loaded, ro);
       r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } catch (const scenarios::world_error& e) {
-      std::cerr << f << ": " << e.what() << "\n";
-      junit.push_back(junit_for(f, 'e', e.what(), e.what()));
-      return exit_bad_input;
+      return refuse(f, e.what());
     }
     report(f, r);
     return r.ok() ? exit_ok : exit_failed;
+  }
+
+  int refuse(const std::string& f, const std::string& message) {
+    errors.add(f, message);
+    junit.push_back(junit_for(f, 'e', message, message));
+    return exit_bad_input;
   }
 
   void report(const std::string& f, const scenarios::run_outcome_report& r) {
@@ -91,8 +106,7 @@ struct batch {
       junit.push_back(junit_for(f, 'f', "seed " + std::to_string(r.seed) + "; reproduce with: " + repro,
                                 failed_checks(r), r.wall_s));
     if (o.json) {
-      if (many && !first_json) std::cout << ",";
-      std::cout << scenarios::to_json(r) << (many ? "" : "\n");
+      std::cout << (first_json ? "" : ",") << scenarios::to_json(r);
       first_json = false;
     } else if (!o.quiet || !r.ok()) {
       scenarios::print_summary(std::cout, r, repro);
@@ -103,47 +117,35 @@ struct batch {
                 << "); reproduce with: " << repro << "\n";
   }
 };
+
+// Input errors found before anything runs: said on stderr, and as the whole JSON document with --json.
+int refuse_all(const run_command_options& o, const input_errors& errors) {
+  if (o.json) std::cout << "{\"runs\":[],\"errors\":" << errors.json() << "}\n";
+  return exit_bad_input;
+}
 }  // namespace
 
-std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths, bool& bad) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> files;
-  for (const std::string& p : paths) {
-    std::error_code ec;
-    if (fs::is_directory(p, ec)) {
-      std::vector<std::string> found;
-      for (const auto& e : fs::directory_iterator(p, ec))
-        if (e.is_regular_file() && e.path().extension() == ".yaml") found.push_back(e.path().string());
-      std::sort(found.begin(), found.end());  // directory order differs between machines
-      files.insert(files.end(), found.begin(), found.end());
-    } else if (fs::is_regular_file(p, ec)) {
-      files.push_back(p);
-    } else {
-      std::cerr << p << ": no such file or directory\n";
-      bad = true;
-    }
-  }
-  return files;
-}
-
 int run_command(const run_command_options& o) {
-  bool bad = false;
-  const std::vector<std::string> files = expand_scenario_paths(o.paths, bad);
-  if (bad) return exit_bad_input;
-  auto overrides = parse_set_flags(o.sets, std::cerr);
-  if (!overrides) return exit_bad_input;
-  batch b{o, std::move(*overrides), files.size() > 1, {}, true, {}};
-  if (!o.trace_path.empty()) {
-    b.trace_file.open(o.trace_path, std::ios::binary | std::ios::trunc);
-    if (!b.trace_file) {
-      std::cerr << o.trace_path << ": cannot write the trace\n";
-      return exit_bad_input;
-    }
-  }
+  input_errors early(std::cerr);
+  const scenario_paths found = expand_scenario_paths(o.paths);
+  for (const auto& p : found.problems) early.add(p.path, p.reason);
+  std::ostringstream flag_errors;
+  auto overrides = parse_set_flags(o.sets, flag_errors);
+  if (!overrides) early.add_lines(flag_errors.str());
+  auto traces = per_file_paths("--trace", o.trace_path, found.files);
+  if (!traces) early.add(traces.error().message);
+  auto dbs = per_file_paths("--db", o.db_path == ":memory:" ? "" : o.db_path, found.files);
+  if (!dbs) early.add(dbs.error().message);
+  if (!early.empty()) return refuse_all(o, early);
+
+  batch b{o, std::move(*overrides), found.files.size() > 1, std::move(*traces), std::move(*dbs),
+          input_errors(std::cerr), true, {}};
+  for (auto& p : b.db_paths)
+    if (p.empty()) p = ":memory:";
   int rc = exit_ok;
-  if (o.json && b.many) std::cout << "[";
-  for (const std::string& f : files) rc = std::max(rc, b.run_file(f));
-  if (o.json && b.many) std::cout << "]\n";
+  if (o.json) std::cout << "{\"runs\":[";
+  for (std::size_t i = 0; i < found.files.size(); ++i) rc = std::max(rc, b.run_file(i, found.files[i]));
+  if (o.json) std::cout << "],\"errors\":" << b.errors.json() << "}\n";
   if (!o.junit_path.empty()) {
     std::ofstream out(o.junit_path, std::ios::binary | std::ios::trunc);
     write_junit(out, "pilesim", b.junit);

@@ -13,17 +13,14 @@ namespace pilesim::tools {
 struct run_command_options {
   std::vector<std::string> paths;        // files, or folders whose *.yaml files run in name order
   std::optional<std::uint64_t> seed;
-  bool json = false;
+  bool json = false;                     // one document {"runs": [...], "errors": [...]} on stdout, always
   bool quiet = false;
-  std::string trace_path;                // JSON lines; with several files, the last run's trace
-  std::string db_path = ":memory:";
+  std::string trace_path;                // JSON lines; with several files a pattern with {stem}
+  std::string db_path = ":memory:";      // SQLite file (WAL); with several files a pattern with {stem}
   std::vector<std::string> sets;         // "key.path=value" overrides applied to every file (as sweeps do)
   std::string junit_path;                // JUnit XML: one testcase per file
 };
 
 int run_command(const run_command_options& o);
-
-// Files named by `paths`: a folder contributes its *.yaml files in name order; errors go to stderr.
-std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths, bool& bad);
 
 }  // namespace pilesim::tools

@@ -4,6 +4,7 @@
 #include "server/database.hpp"
 #include "server/service.hpp"
 #include "sim/token.hpp"
+#include "tools/database_path.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -100,6 +101,10 @@ int serve_command(const serve_options& o) {
   auto loaded = scenarios::load_scenario_file(o.scenario_path);
   if (!loaded) {
     for (const auto& d : loaded.error()) std::cerr << scenarios::to_string(d) << "\n";
+    return 2;
+  }
+  if (auto problem = database_path_problem(o.db_path)) {
+    std::cerr << "--db: " << *problem << "\n";
     return 2;
   }
   auto db = server::database::open(o.db_path);

@@ -1,5 +1,7 @@
 // Runs the real pilesim binary the way users and CI do, and checks what they rely on: exit codes, the JSON
 // report's fields, FILE:LINE:COL errors, and that the same file and seed give the same trace hash.
+#include "tests/tools/cli_runner.hpp"
+
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
@@ -14,41 +16,9 @@
 #include <vector>
 #include <sys/wait.h>
 
+using namespace cli_test;
+
 namespace {
-
-struct ran {
-  int code = -1;
-  std::string out;
-};
-
-// Runs `args` through the shell with stderr folded into stdout.
-ran pilesim(const std::string& args) {
-  const std::string cmd = std::string(PILESIM_EXE) + " " + args + " 2>&1";
-  ran r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string scenario(const std::string& name) { return std::string(PILESIM_SCENARIOS) + "/" + name; }
-
-std::string temp_file(const std::string& name, const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / ("pilesim_cli_" + name);
-  std::ofstream(path) << text;
-  return path.string();
-}
-
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -77,10 +47,6 @@ std::string without_wall(const std::string& csv) {
   return out;
 }
 
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("pilesim_cli_" + name)).string();
-}
-
 const char* const failing_scenario = R"(name: wrong <balance> & "more"
 until: 2h
 piles: [{id: P1, power_kw: 7.0}]
@@ -103,10 +69,12 @@ TEST_SUITE("tools/cli") {
   }
 
   TEST_CASE("--json prints the report with the fields of SCENARIOS.md") {
-    ran r = pilesim("run " + scenario("happy_path.yaml") + " --json");
+    ran r = pilesim_stdout("run " + scenario("happy_path.yaml") + " --json");
     REQUIRE(r.code == 0);
     boost::json::value v = boost::json::parse(r.out);
-    const auto& o = v.as_object();
+    REQUIRE(v.as_object().at("runs").as_array().size() == 1);
+    CHECK(v.as_object().at("errors").as_array().empty());
+    const auto& o = v.as_object().at("runs").as_array().at(0).as_object();
     for (const char* key : {"scenario", "seed", "result", "trace_hash", "events", "sim_seconds", "wall_seconds",
                             "sessions", "reservations", "balances", "invariants", "expectations", "faults"})
       CHECK_MESSAGE(o.contains(key), key);
@@ -121,12 +89,12 @@ TEST_SUITE("tools/cli") {
 
   TEST_CASE("same file and seed twice give the same trace hash; another seed gives another") {
     auto hash = [](const ran& r) {
-      return std::string(boost::json::parse(r.out).as_object().at("trace_hash").as_string());
+      return std::string(boost::json::parse(r.out).at_pointer("/runs/0/trace_hash").as_string());
     };
     const std::string f = scenario("happy_path.yaml");
-    const std::string a = hash(pilesim("run " + f + " --json --seed 7"));
-    const std::string b = hash(pilesim("run " + f + " --json --seed 7"));
-    const std::string c = hash(pilesim("run " + f + " --json --seed 8"));
+    const std::string a = hash(pilesim_stdout("run " + f + " --json --seed 7"));
+    const std::string b = hash(pilesim_stdout("run " + f + " --json --seed 7"));
+    const std::string c = hash(pilesim_stdout("run " + f + " --json --seed 8"));
     CHECK(a == b);
     CHECK(a != c);
   }
