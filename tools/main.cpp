@@ -10,6 +10,7 @@
 #include "tools/output_format.hpp"
 #include "tools/run_command.hpp"
 #include "tools/scenario_paths.hpp"
+#include "tools/schema_command.hpp"
 #include "tools/serve_command.hpp"
 #include "tools/shrink_command.hpp"
 #include "tools/sweep_command.hpp"
@@ -216,6 +217,8 @@ int main(int argc, char** argv) {
   bench_sessions->add_option("--piles", sopt.piles, "Piles (one user each)");
   bench_sessions->add_option("--seed", sopt.seed, "Seed");
 
+  CLI::App* schema = app.add_subcommand("schema", "Print the JSON Schema (draft-07) of scenario format 1.1");
+
   if (auto rc = unknown_command(app, argc, argv)) return *rc;
   try {
     app.parse(argc, argv);
@@ -234,5 +237,6 @@ int main(int argc, char** argv) {
   if (*merge) return pilesim::tools::merge_command(merge_out, merge_in);
   if (*bench_kernel) return pilesim::tools::bench_kernel(kopt, std::cout);
   if (*bench_sessions) return pilesim::tools::bench_sessions(sopt, std::cout);
+  if (*schema) return pilesim::tools::schema_command(std::cout);
   return 0;
 }

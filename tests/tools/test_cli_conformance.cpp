@@ -221,4 +221,11 @@ TEST_SUITE("tools/cli_conformance") {
     CHECK(has(other.out, "exists and is not an SQLite database"));
     CHECK(read_all(text) == "just text\n");
   }
+
+  TEST_CASE("schema prints the schema kept in the tree, byte for byte") {
+    ran s = pilesim_stdout("schema");
+    CHECK(s.code == 0);
+    CHECK(s.out == read_all(std::string(PILESIM_SCHEMA_FILE)));
+    CHECK(boost::json::parse(s.out).at("$schema").as_string() == "http://json-schema.org/draft-07/schema#");
+  }
 }
