@@ -3,6 +3,7 @@
 #include "scenarios/engine/loader.hpp"
 #include "tools/bench_kernel.hpp"
 #include "tools/bench_sessions.hpp"
+#include "tools/completion_command.hpp"
 #include "tools/diagram_command.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/input_errors.hpp"
@@ -159,6 +160,12 @@ CLI::App* add_check(CLI::App& app, std::vector<std::string>& paths) {
   return cmd;
 }
 
+CLI::App* add_completion(CLI::App& app, std::string& shell) {
+  auto* cmd = app.add_subcommand("completion", "Print a shell completion script: source <(pilesim completion bash)");
+  cmd->add_option("shell", shell, "Shell (bash)")->required()->check(CLI::IsMember({"bash"}));
+  return cmd;
+}
+
 // `pilesim run ... --json` answers in JSON even when its flags are wrong, so that a script always gets a document.
 void print_json_parse_error(int argc, char** argv, const CLI::ParseError& e) {
   bool json = false;
@@ -174,7 +181,8 @@ void print_json_parse_error(int argc, char** argv, const CLI::ParseError& e) {
 
 int main(int argc, char** argv) {
   CLI::App app{"pilesim: deterministic end-to-end simulator of charging-pile sharing over Bluetooth"};
-  app.set_version_flag("--version", std::string("pilesim ") + PILESIM_VERSION);
+  app.set_version_flag("--version", std::string("pilesim ") + PILESIM_VERSION + "\nreads scenario format " +
+                                        pilesim::scenarios::format_versions_text());
   app.require_subcommand(1);
 
   pilesim::tools::run_command_options ropt;
@@ -217,6 +225,8 @@ int main(int argc, char** argv) {
   bench_sessions->add_option("--piles", sopt.piles, "Piles (one user each)");
   bench_sessions->add_option("--seed", sopt.seed, "Seed");
 
+  std::string shell;
+  CLI::App* completion = add_completion(app, shell);
   CLI::App* schema = app.add_subcommand("schema", "Print the JSON Schema (draft-07) of scenario format 1.1");
 
   if (auto rc = unknown_command(app, argc, argv)) return *rc;
@@ -237,6 +247,7 @@ int main(int argc, char** argv) {
   if (*merge) return pilesim::tools::merge_command(merge_out, merge_in);
   if (*bench_kernel) return pilesim::tools::bench_kernel(kopt, std::cout);
   if (*bench_sessions) return pilesim::tools::bench_sessions(sopt, std::cout);
+  if (*completion) return (std::cout << pilesim::tools::bash_completion(app), exit_ok);
   if (*schema) return pilesim::tools::schema_command(std::cout);
   return 0;
 }

@@ -222,6 +222,36 @@ TEST_SUITE("tools/cli_conformance") {
     CHECK(read_all(text) == "just text\n");
   }
 
+  TEST_CASE("--version names the formats it reads; completion lists the commands") {
+    ran v = pilesim("--version");
+    CHECK(v.code == 0);
+    CHECK(has(v.out, "pilesim "));
+    CHECK(has(v.out, "reads scenario format 1, 1.1"));
+
+    const std::string script = temp_path("completion.bash");
+    REQUIRE(pilesim_stdout("completion bash > " + script).code == 0);
+    auto complete = [&](const std::string& words, int cword) {
+      const std::string cmd = "bash -c 'source " + script + "; COMP_WORDS=(" + words + "); COMP_CWORD=" +
+                              std::to_string(cword) + "; _pilesim; echo \"${COMPREPLY[*]}\"' 2>&1";
+      ran r;
+      FILE* p = popen(cmd.c_str(), "r");
+      REQUIRE(p != nullptr);
+      char buf[4096];
+      for (std::size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+      r.code = pclose(p);
+      return r.out;
+    };
+    const std::string top = complete("pilesim \"\"", 1);
+    for (const char* c : {"run", "check", "sweep", "diagram", "shrink", "merge", "serve", "bench", "completion",
+                          "schema", "--version"}) {
+      CAPTURE(c);
+      CHECK(has(" " + top, std::string(" ") + c));
+    }
+    CHECK(complete("pilesim run --j", 2) == "--json --junit\n");
+    CHECK(complete("pilesim bench k", 2) == "kernel\n");
+    CHECK(pilesim("completion zsh").code == 2);
+  }
+
   TEST_CASE("schema prints the schema kept in the tree, byte for byte") {
     ran s = pilesim_stdout("schema");
     CHECK(s.code == 0);
