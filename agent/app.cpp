@@ -1,7 +1,7 @@
 #include "agent/app.hpp"
 
 #include "server/api.hpp"
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include <cstring>
 #include <optional>

@@ -1,6 +1,6 @@
 #include "agent/pile_worker.hpp"
 
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include <algorithm>
 

@@ -7,7 +7,7 @@
 #include "agent/config.hpp"
 #include "agent/outbox.hpp"
 #include "sim/time.hpp"
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include <cstdint>
 #include <deque>

@@ -1,6 +1,6 @@
 #include "pile/firmware.hpp"
 
-#include "sim/pricing.hpp"
+#include "contract/pricing.hpp"
 
 #include <sodium.h>
 

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "sim/error.hpp"
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 
 #include <cstdint>
 #include <memory>

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "server/database.hpp"
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -5,7 +5,7 @@
 
 #include "server/database.hpp"
 #include "server/ledger.hpp"
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 
 #include <cstdint>
 #include <optional>

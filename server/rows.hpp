@@ -3,9 +3,9 @@
 #pragma once
 
 #include "server/database.hpp"
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
-#include "sim/token.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
+#include "contract/token.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -10,10 +10,10 @@
 #include "server/ledger.hpp"
 #include "server/read_model.hpp"
 #include "server/rows.hpp"
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
 #include "sim/time.hpp"
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -3,7 +3,7 @@
 #include "scenarios/engine/loader.hpp"
 #include "server/database.hpp"
 #include "server/service.hpp"
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>

@@ -2,7 +2,7 @@
 
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/world.hpp"
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 
 #include <boost/json.hpp>
 

@@ -6,7 +6,7 @@
 
 #include "sim/bytes.hpp"
 #include "sim/error.hpp"
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include <cstdint>
 #include <string>

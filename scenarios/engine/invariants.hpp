@@ -4,8 +4,8 @@
 #pragma once
 
 #include "scenarios/engine/outcome.hpp"
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
 
 #include <cstdint>
 #include <map>

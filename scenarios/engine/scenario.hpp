@@ -4,10 +4,10 @@
 // parses, draws random numbers or knows about YAML. A range to be drawn at run time stays a range.
 #pragma once
 
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
 #include "sim/time.hpp"
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include <cstdint>
 #include <optional>

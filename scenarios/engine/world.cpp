@@ -10,7 +10,7 @@
 #include "sim/ble_link.hpp"
 #include "sim/kernel.hpp"
 #include "sim/link.hpp"
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include <algorithm>
 #include <map>

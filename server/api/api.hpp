@@ -7,7 +7,7 @@
 
 #include "sim/bytes.hpp"
 #include "sim/error.hpp"
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -9,8 +9,8 @@
 #include "sim/kernel.hpp"
 #include "sim/link.hpp"
 #include "sim/mailbox.hpp"
-#include "sim/pricing.hpp"
-#include "sim/token.hpp"
+#include "contract/pricing.hpp"
+#include "contract/token.hpp"
 
 #include "tests/server/result_printing.hpp"
 

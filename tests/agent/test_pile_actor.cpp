@@ -7,8 +7,8 @@
 #include "sim/ble_link.hpp"
 #include "sim/kernel.hpp"
 #include "sim/mailbox.hpp"
-#include "sim/pricing.hpp"
-#include "sim/token.hpp"
+#include "contract/pricing.hpp"
+#include "contract/token.hpp"
 
 #include "tests/server/result_printing.hpp"
 

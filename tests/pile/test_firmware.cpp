@@ -2,8 +2,8 @@
 // idempotent repeats, a full bill store, power loss and receipts.
 #include "pile/firmware.hpp"
 
-#include "sim/pricing.hpp"
-#include "sim/token.hpp"
+#include "contract/pricing.hpp"
+#include "contract/token.hpp"
 
 #include <doctest/doctest.h>
 

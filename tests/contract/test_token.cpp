@@ -1,7 +1,7 @@
 // Sealed tokens: the MAC is keyed BLAKE2b with a 16-byte output over everything before it, computed the same
 // way whatever the per-thread cache of keyed states holds; any change to a sealed token, a cut, or the wrong
 // key is refused. Behind a good MAC, the decoder still refuses anything but the one encoding of valid values.
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include "sim/rng.hpp"
 
@@ -101,7 +101,7 @@ bytes header(std::uint8_t kind, std::uint64_t session) {
 
 }  // namespace
 
-TEST_SUITE("sim/token") {
+TEST_SUITE("contract/token") {
   TEST_CASE("the MAC is keyed BLAKE2b with a 16-byte output over the token's body") {
     const key32 key = derive_pile_key(1, "P1");
     const bytes sealed = seal(sample_receipt(5), key);

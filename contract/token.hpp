@@ -13,8 +13,8 @@
 
 #include "sim/bytes.hpp"
 #include "sim/error.hpp"
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
 
 #include <array>
 #include <cstdint>

@@ -3,7 +3,7 @@
 // It must never use floating point or round twice.
 #pragma once
 
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 
 #include <cstdint>
 

@@ -1,4 +1,4 @@
-#include "sim/pricing.hpp"
+#include "contract/pricing.hpp"
 
 #include <cassert>
 

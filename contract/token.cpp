@@ -1,4 +1,4 @@
-#include "sim/token.hpp"
+#include "contract/token.hpp"
 
 #include <sodium.h>
 
