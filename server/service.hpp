@@ -4,16 +4,16 @@
 // It never reads a clock or draws randomness; time comes from the caller and secrets derive from the seed.
 #pragma once
 
+#include "contract/key32.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
 #include "server/api/http.hpp"
 #include "server/database.hpp"
 #include "server/idempotency.hpp"
 #include "server/ledger.hpp"
 #include "server/read_model.hpp"
 #include "server/rows.hpp"
-#include "contract/money.hpp"
-#include "contract/pricing.hpp"
 #include "sim/time.hpp"
-#include "contract/token.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -41,9 +41,9 @@ struct service_config {
 
 // A pile as the operator provisions it: its MAC key and its tariff.
 struct pile_config {
-  std::string id;                    // 1..pile_id_len_max bytes
+  std::string id;                    // 1..contract::pile_id_len_max bytes
   key32 key{};                       // shared with this pile only
-  tariff_rate rate;                  // energy + service per kWh
+  contract::tariff_rate rate;        // energy + service per kWh
   money no_show_fee;                 // charged when a reservation on this pile expires unused
   std::int64_t reservation_hold_us = 15 * sim::minute;   // default reservation window
   std::int64_t authorization_ttl_us = 10 * sim::minute;  // a start authorization's life

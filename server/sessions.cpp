@@ -4,6 +4,9 @@
 #include "server/handlers.hpp"
 #include "server/rows.hpp"
 
+#include "contract/keys.hpp"
+#include "contract/seal.hpp"
+
 #include <vector>
 
 namespace pilesim::server {
@@ -80,7 +83,7 @@ admission admit(context& cx, const api::session_request& req, const pile_row& pi
 // What the pile will check: sealed with its key, so the phone that relays it can change nothing.
 bytes authorization_for(context& cx, const session_row& s, const pile_row& pile, std::int64_t expires_at_us,
                         const key32& stop_secret) {
-  start_authorization auth;
+  contract::start_authorization auth;
   auth.session_id = s.id;
   auth.pile_id = pile.id;
   auth.counter = s.counter;
@@ -89,8 +92,8 @@ bytes authorization_for(context& cx, const session_row& s, const pile_row& pile,
   auth.frozen = s.frozen;
   auth.rate = s.rate;
   auth.vehicle_id = s.vehicle_id;
-  auth.stop_digest = stop_digest(stop_secret);
-  return seal(auth, pile.key);
+  auth.stop_digest = contract::stop_digest(stop_secret);
+  return contract::seal(auth, pile.key);
 }
 
 }  // namespace
@@ -99,8 +102,8 @@ http::response create_session(context& cx, std::string_view body) {
   auto req = api::parse_session_request(body);
   if (!req) return refuse(400, "bad_request", "the body is not a session request");
   if (req->amount.minor <= 0) return refuse(400, "bad_request", "the amount must be positive");
-  if (req->vehicle.id.empty() || req->vehicle.id.size() > vehicle_id_len_max || req->vehicle.battery_wh < 0 ||
-      req->vehicle.max_ac_w < 0)
+  if (req->vehicle.id.empty() || req->vehicle.id.size() > contract::vehicle_id_len_max ||
+      req->vehicle.battery_wh < 0 || req->vehicle.max_ac_w < 0)
     return refuse(400, "bad_request", "the vehicle is invalid");
   auto pile = cx.piles.find(req->pile);
   if (!pile) return refuse(404, "not_found", "no such pile");
@@ -132,7 +135,7 @@ http::response create_session(context& cx, std::string_view body) {
   cx.books.hold(cx.user, s.frozen, cx.now_us, {s.id, 0});
   cx.add_deadline(hold_release_at_us);
 
-  const key32 stop_secret = derive_stop_secret(cx.config.seed, s.id);
+  const key32 stop_secret = contract::derive_stop_secret(cx.config.seed, s.id);
   api::session_started out;
   out.session = s.id;
   out.frozen = s.frozen;
@@ -154,7 +157,7 @@ http::response confirm_started(context& cx, std::uint64_t id, std::string_view b
   }
   auto pile = cx.piles.find(s->pile);
   if (!pile) throw database_error("session " + std::to_string(id) + " names an unknown pile");
-  auto ack = open_start_ack(up->ack, pile->key);
+  auto ack = contract::open_start_ack(up->ack, pile->key);
   if (!ack) {
     count_refusal(cx.db, "started_forged");
     return refuse(422, "forged", "the acknowledgement is not sealed by the session's pile");

@@ -3,7 +3,7 @@
 #include "scenarios/engine/loader.hpp"
 #include "server/database.hpp"
 #include "server/service.hpp"
-#include "contract/token.hpp"
+#include "contract/keys.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -112,13 +112,13 @@ int serve_command(const serve_options& o) {
   server::service svc(*db, sc);
   for (const auto& p : loaded->piles) {
     const auto& t = p.tariff ? *p.tariff : loaded->tariff;
-    server::pile_config pc{p.id, derive_pile_key(loaded->seed, p.id), t.rate(), t.no_show_fee,
+    server::pile_config pc{p.id, contract::derive_pile_key(loaded->seed, p.id), t.rate(), t.no_show_fee,
                            t.reservation_hold_us, t.authorization_ttl_us};
     (void)svc.add_pile(pc);  // already present when --db reopens a kept database
   }
   std::cout << "users (Authorization: Bearer <token>):\n";
   for (const auto& u : loaded->users) {
-    const std::string token = derive_user_token(loaded->seed, u.id);
+    const std::string token = contract::derive_user_token(loaded->seed, u.id);
     (void)svc.add_user(u.id, token, u.balance, 0);
     std::cout << "  " << u.id << " " << token << "\n";
   }

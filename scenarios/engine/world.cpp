@@ -10,7 +10,7 @@
 #include "sim/ble_link.hpp"
 #include "sim/kernel.hpp"
 #include "sim/link.hpp"
-#include "contract/token.hpp"
+#include "contract/keys.hpp"
 
 #include <algorithm>
 #include <map>
@@ -78,7 +78,7 @@ class world {
       const tariff_config& t = tariff_of(p);
       server::pile_config pc;
       pc.id = p.id;
-      pc.key = derive_pile_key(seed_, p.id);
+      pc.key = contract::derive_pile_key(seed_, p.id);
       pc.rate = t.rate();
       pc.no_show_fee = t.no_show_fee;
       pc.reservation_hold_us = t.reservation_hold_us;
@@ -106,7 +106,7 @@ class world {
     for (const user_config& u : s_.users) {
       user_state& st = users_[u.id];
       st.cfg = &u;
-      const std::string token = derive_user_token(seed_, u.id);
+      const std::string token = contract::derive_user_token(seed_, u.id);
       (void)server_->svc()->add_user(u.id, token, u.balance, 0);
       st.wan = std::make_unique<sim::link>(k_, "wan/" + u.id, wan_model_);
       server_->attach(*st.wan);

@@ -5,9 +5,9 @@
 // Bodies are plain structs with one encoder and one decoder each; decoding checks every field.
 #pragma once
 
+#include "contract/money.hpp"
 #include "sim/bytes.hpp"
 #include "sim/error.hpp"
-#include "contract/money.hpp"
 
 #include <cstdint>
 #include <optional>

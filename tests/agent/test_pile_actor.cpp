@@ -8,7 +8,9 @@
 #include "sim/kernel.hpp"
 #include "sim/mailbox.hpp"
 #include "contract/pricing.hpp"
-#include "contract/token.hpp"
+#include "contract/envelope.hpp"
+#include "contract/keys.hpp"
+#include "contract/seal.hpp"
 
 #include "tests/server/result_printing.hpp"
 
@@ -18,6 +20,7 @@
 #include <vector>
 
 using namespace pilesim;
+using namespace pilesim::contract;
 
 namespace {
 

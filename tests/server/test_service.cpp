@@ -2,6 +2,10 @@
 #include "server/api/http.hpp"
 #include "server/service.hpp"
 
+#include "contract/envelope.hpp"
+#include "contract/keys.hpp"
+#include "contract/seal.hpp"
+
 #include "tests/server/result_printing.hpp"
 
 #include <doctest/doctest.h>
@@ -12,6 +16,7 @@
 #include <string>
 
 using namespace pilesim;
+using namespace pilesim::contract;
 using namespace pilesim::server;
 
 namespace {
