@@ -24,21 +24,42 @@ endfunction()
 # pilesim_include_root(<target> [PUBLIC <header>...] [PRIVATE <header>...])
 #   PUBLIC   the headers the target offers, one by one: its public header set, kept in the target property
 #            PILESIM_PUBLIC_HEADERS (what an install copies), and reachable by it and by whoever links it.
-#   PRIVATE  headers only the target's own sources include (a second root, build/include/<name>.private/).
-# <name> is the target's name without its pilesim_ prefix. An executable, whose headers nobody else
-# includes, may name its whole folder as PRIVATE.
+#   PRIVATE  headers only the target's own sources include (a second root, build/include/<name>.private/),
+#            and the test suite that checks those inner parts (pilesim_include_private_root).
+# <name> is the target's name without its pilesim_ prefix. A header-only (INTERFACE) library offers PUBLIC
+# headers only. An executable, whose headers nobody else includes, lists its own as PRIVATE.
 function(pilesim_include_root target)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "" "PUBLIC;PRIVATE")
   string(REGEX REPLACE "^pilesim_" "" name ${target})
+  get_target_property(type ${target} TYPE)
   if(arg_PUBLIC)
     pilesim_link_headers(${PROJECT_BINARY_DIR}/include/${name} ${arg_PUBLIC})
-    target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include/${name}>)
     set_property(TARGET ${target} PROPERTY PILESIM_PUBLIC_HEADERS ${arg_PUBLIC})
-    list(TRANSFORM arg_PUBLIC PREPEND ${PROJECT_SOURCE_DIR}/ OUTPUT_VARIABLE sources)
-    target_sources(${target} PRIVATE ${sources})  # so that IDEs show them with their target
+    if(type STREQUAL "INTERFACE_LIBRARY")
+      target_include_directories(${target} INTERFACE $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include/${name}>)
+    else()
+      target_include_directories(${target} PUBLIC $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/include/${name}>)
+      list(TRANSFORM arg_PUBLIC PREPEND ${PROJECT_SOURCE_DIR}/ OUTPUT_VARIABLE sources)
+      target_sources(${target} PRIVATE ${sources})  # so that IDEs show them with their target
+    endif()
   endif()
   if(arg_PRIVATE)
+    if(type STREQUAL "INTERFACE_LIBRARY")
+      message(FATAL_ERROR "pilesim_include_root: ${target} is header-only and has no private headers")
+    endif()
     pilesim_link_headers(${PROJECT_BINARY_DIR}/include/${name}.private ${arg_PRIVATE})
     target_include_directories(${target} PRIVATE ${PROJECT_BINARY_DIR}/include/${name}.private)
+    set_property(TARGET ${target} PROPERTY PILESIM_PRIVATE_ROOT ${PROJECT_BINARY_DIR}/include/${name}.private)
   endif()
+endfunction()
+
+# pilesim_include_private_root(<suite> <library>)
+# Lets one test suite include the private headers of the library it checks (the parts of a run, say), and no
+# other target. The suite still links whatever those headers need.
+function(pilesim_include_private_root suite library)
+  get_target_property(root ${library} PILESIM_PRIVATE_ROOT)
+  if(NOT root)
+    message(FATAL_ERROR "pilesim_include_private_root: ${library} has no private headers")
+  endif()
+  target_include_directories(${suite} PRIVATE ${root})
 endfunction()

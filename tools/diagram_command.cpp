@@ -2,7 +2,9 @@
 
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/world.hpp"
+#include "tools/exit_codes.hpp"
 #include "tools/junit_report.hpp"
+#include "tools/set_flags.hpp"
 
 #include <boost/json.hpp>
 
@@ -17,10 +19,6 @@
 
 namespace pilesim::tools {
 namespace {
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_bad_input = 2;
-
 std::string str(const boost::json::object& o, const char* key) {
   auto it = o.find(key);
   if (it == o.end()) return "";
@@ -70,6 +68,60 @@ struct builder {
 std::string agent_id(const std::string& user) { return "A_" + id_part(user); }
 std::string pile_id(const std::string& pile) { return "P_" + id_part(pile); }
 
+// A pile's own line: frames it received or sent (drawn between it and the phone connected last), state changes,
+// and anything else as a note.
+void read_pile_event(builder& b, const boost::json::object& o, std::int64_t t, const std::string& kind,
+                     const std::string& at, const std::string& pile) {
+  using st = diagram_item::style;
+  const std::string p = pile_id(pile);
+  auto peer = b.peer_of_pile.find(pile);
+  const bool frame = kind == "rx" || kind == "rx_repeat" || kind == "tx";
+  if (frame && peer != b.peer_of_pile.end()) {
+    const std::string what = str(o, "msg") + " #" + str(o, "seq");
+    if (kind == "tx") {
+      b.add(st::reply, p, peer->second, at + what);
+      b.last_tx[pile] = {b.d.items.size() - 1, t};
+    } else {
+      b.add(st::request, peer->second, p, at + what + (kind == "rx_repeat" ? " (repeat: acted on once)" : ""));
+    }
+  } else if (kind == "state") {
+    b.note(p, at + str(o, "from") + " \u2192 " + str(o, "to"));
+  } else {
+    b.note(p, at + kind + fields_text(o));
+  }
+}
+
+// A BLE link's line, for actor ble/PILE/USER: endpoint 0 is the phone, 1 the pile.
+void read_ble_event(builder& b, const boost::json::object& o, std::int64_t t, const std::string& kind,
+                    const std::string& at, const std::string& rest) {
+  using st = diagram_item::style;
+  const auto slash = rest.find('/');
+  const std::string pile = rest.substr(0, slash);
+  const std::string user = slash == std::string::npos ? "" : rest.substr(slash + 1);
+  const std::string p = pile_id(pile), a = agent_id(user);
+  const bool from_pile = str(o, "from") == "1";
+  if (kind == "connected") b.peer_of_pile[pile] = a;
+  if (kind == "drop") {
+    auto tx = b.last_tx.find(pile);
+    // The pile traces its send first; a loss at the same instant is that frame's fate: cross the arrow.
+    if (from_pile && tx != b.last_tx.end() && tx->second.second == t && tx->second.first < b.d.items.size() &&
+        b.d.items[tx->second.first].kind == st::reply) {
+      auto& item = b.d.items[tx->second.first];
+      item.kind = st::lost;
+      item.text += " LOST (" + str(o, "why") + ")";
+      b.last_tx.erase(tx);
+    } else {
+      b.add(st::lost, from_pile ? p : a, from_pile ? a : p,
+            at + "frame LOST (" + str(o, "bytes") + " B, " + str(o, "why") + ")");
+    }
+  } else if (kind == "dup") {
+    b.add(st::note, p, a, at + "frame DUPLICATED by the link (from " + (from_pile ? "pile" : "phone") + ", " +
+                              str(o, "bytes") + " B)");
+  } else {
+    b.add(st::note, p, a, at + "BLE " + kind + fields_text(o));
+  }
+}
+
 void read_event(builder& b, const boost::json::object& o) {
   const std::int64_t t = o.contains("t_us") && o.at("t_us").is_int64() ? o.at("t_us").as_int64() : 0;
   const std::string actor = str(o, "actor");
@@ -97,51 +149,9 @@ void read_event(builder& b, const boost::json::object& o) {
     }
     b.note("S", at + kind + fields_text(o));
   } else if (actor.rfind("pile/", 0) == 0) {
-    const std::string pile = actor.substr(5);
-    const std::string p = pile_id(pile);
-    auto peer = b.peer_of_pile.find(pile);
-    const bool frame = kind == "rx" || kind == "rx_repeat" || kind == "tx";
-    if (frame && peer != b.peer_of_pile.end()) {
-      const std::string what = str(o, "msg") + " #" + str(o, "seq");
-      if (kind == "tx") {
-        b.add(st::reply, p, peer->second, at + what);
-        b.last_tx[pile] = {b.d.items.size() - 1, t};
-      } else {
-        b.add(st::request, peer->second, p, at + what + (kind == "rx_repeat" ? " (repeat: acted on once)" : ""));
-      }
-    } else if (kind == "state") {
-      b.note(p, at + str(o, "from") + " \u2192 " + str(o, "to"));
-    } else {
-      b.note(p, at + kind + fields_text(o));
-    }
+    read_pile_event(b, o, t, kind, at, actor.substr(5));
   } else if (actor.rfind("ble/", 0) == 0) {
-    // ble/PILE/USER: endpoint 0 is the phone, 1 the pile.
-    const std::string rest = actor.substr(4);
-    const auto slash = rest.find('/');
-    const std::string pile = rest.substr(0, slash);
-    const std::string user = slash == std::string::npos ? "" : rest.substr(slash + 1);
-    const std::string p = pile_id(pile), a = agent_id(user);
-    const bool from_pile = str(o, "from") == "1";
-    if (kind == "connected") b.peer_of_pile[pile] = a;
-    if (kind == "drop") {
-      auto tx = b.last_tx.find(pile);
-      // The pile traces its send first; a loss at the same instant is that frame's fate: cross the arrow.
-      if (from_pile && tx != b.last_tx.end() && tx->second.second == t && tx->second.first < b.d.items.size() &&
-          b.d.items[tx->second.first].kind == st::reply) {
-        auto& item = b.d.items[tx->second.first];
-        item.kind = st::lost;
-        item.text += " LOST (" + str(o, "why") + ")";
-        b.last_tx.erase(tx);
-      } else {
-        b.add(st::lost, from_pile ? p : a, from_pile ? a : p,
-              at + "frame LOST (" + str(o, "bytes") + " B, " + str(o, "why") + ")");
-      }
-    } else if (kind == "dup") {
-      b.add(st::note, p, a, at + "frame DUPLICATED by the link (from " + (from_pile ? "pile" : "phone") + ", " +
-                                str(o, "bytes") + " B)");
-    } else {
-      b.add(st::note, p, a, at + "BLE " + kind + fields_text(o));
-    }
+    read_ble_event(b, o, t, kind, at, actor.substr(4));
   } else if (actor == "fault") {
     b.note_all(at + "FAULT " + kind + fields_text(o));
   } else {
@@ -293,16 +303,9 @@ std::string to_svg(const diagram& d, const std::string& title) {
 }
 
 int diagram_command(const diagram_options& o) {
-  std::vector<scenarios::override_setting> overrides;
-  for (const std::string& s : o.sets) {
-    auto ov = scenarios::parse_override(s);
-    if (!ov) {
-      std::cerr << "--set '" << s << "': expected key.path=value\n";
-      return exit_bad_input;
-    }
-    overrides.push_back(*ov);
-  }
-  auto loaded = scenarios::load_scenario_file(o.file, overrides);
+  const auto overrides = parse_set_flags(o.sets, std::cerr);
+  if (!overrides) return exit_bad_input;
+  auto loaded = scenarios::load_scenario_file(o.file, *overrides);
   if (!loaded) {
     for (const auto& d : loaded.error()) std::cerr << scenarios::to_string(d) << "\n";
     return exit_bad_input;
@@ -322,20 +325,16 @@ int diagram_command(const diagram_options& o) {
   const std::string title = r.scenario + " (seed " + std::to_string(r.seed) + ", " + r.result_word() + ", trace " +
                             r.trace_hash + ")";
   const std::string mmd = to_mermaid(d, title);
-  auto ends_with = [&](const char* tail) {
-    const std::string t(tail);
-    return o.out_path.size() >= t.size() && o.out_path.compare(o.out_path.size() - t.size(), t.size(), t) == 0;
-  };
   if (o.out_path.empty()) {
     std::cout << mmd;
   } else {
     std::ofstream out(o.out_path, std::ios::binary | std::ios::trunc);
-    if (ends_with(".html")) {
+    if (o.out_path.ends_with(".html")) {
       out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" << xml_escape(title)
           << "</title></head>\n<body style=\"margin:16px\">\n" << to_svg(d, title)
           << "<details><summary>Mermaid source (paste into any Mermaid viewer)</summary><pre>" << xml_escape(mmd)
           << "</pre></details>\n</body></html>\n";
-    } else if (ends_with(".svg")) {
+    } else if (o.out_path.ends_with(".svg")) {
       out << to_svg(d, title);
     } else {
       out << mmd;

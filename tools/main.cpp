@@ -4,6 +4,8 @@
 #include "tools/bench_kernel.hpp"
 #include "tools/bench_sessions.hpp"
 #include "tools/diagram_command.hpp"
+#include "tools/exit_codes.hpp"
+#include "tools/merge_command.hpp"
 #include "tools/run_command.hpp"
 #include "tools/serve_command.hpp"
 #include "tools/shrink_command.hpp"
@@ -11,16 +13,19 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace {
 
-constexpr int exit_bad_input = 2;
+using pilesim::tools::exit_bad_input;
+using pilesim::tools::exit_ok;
 
 int check_files(const std::vector<std::string>& files) {
-  int rc = 0;
+  int rc = exit_ok;
   for (const std::string& f : files) {
     auto loaded = pilesim::scenarios::load_scenario_file(f);
     if (!loaded) {
@@ -33,6 +38,65 @@ int check_files(const std::vector<std::string>& files) {
   return rc;
 }
 
+// The flags several commands share, declared once so that they read the same in every command's help: a
+// command that runs one scenario file named first on its line, and its --seed and --set.
+CLI::App* add_file_command(CLI::App& app, const char* name, const char* help, std::string& file) {
+  CLI::App* cmd = app.add_subcommand(name, help);
+  cmd->add_option("file", file, "Scenario file")->required()->check(CLI::ExistingFile);
+  return cmd;
+}
+void add_set_flag(CLI::App* cmd, std::vector<std::string>& sets) {
+  cmd->add_option("--set", sets, "Override a scenario value: key.path=value (repeatable)");
+}
+void add_seed_flag(CLI::App* cmd, std::optional<std::uint64_t>& seed) {
+  cmd->add_option("--seed", seed, "Seed (overrides the file's)");
+}
+
+// Each command's flags; main adds the commands in the order `pilesim --help` lists them.
+CLI::App* add_run(CLI::App& app, pilesim::tools::run_command_options& o) {
+  auto* cmd = app.add_subcommand("run", "Run scenario files (or every *.yaml in a folder) and check them");
+  cmd->add_option("paths", o.paths, "Scenario files or folders")->required();
+  add_seed_flag(cmd, o.seed);
+  cmd->add_flag("--json", o.json, "Print the report as JSON on stdout");
+  cmd->add_flag("--quiet", o.quiet, "Print only failing runs");
+  cmd->add_option("--trace", o.trace_path, "Write every event as JSON lines to this file");
+  cmd->add_option("--db", o.db_path, "Keep the server's SQLite database in this file (WAL)");
+  add_set_flag(cmd, o.sets);
+  cmd->add_option("--junit", o.junit_path, "Write a JUnit XML report: one testcase per scenario file");
+  return cmd;
+}
+
+CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
+  auto* cmd = add_file_command(app, "sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table",
+                               o.file);
+  cmd->add_option("--seeds", o.seeds, "Seeds per grid point")->required();
+  cmd->add_option("--seed-start", o.seed_start, "First seed");
+  cmd->add_option("--set", o.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
+  cmd->add_option("--jobs,-j", o.jobs, "Worker threads (0: one per hardware thread)");
+  cmd->add_option("--shard", o.shard, "Run only shard K of N (runs whose index % N == K-1)");
+  cmd->add_option("--out", o.out_path, "Write one row per run to FILE.csv or FILE.json");
+  cmd->add_flag("--quiet", o.quiet, "No progress lines on stderr");
+  return cmd;
+}
+
+CLI::App* add_diagram(CLI::App& app, pilesim::tools::diagram_options& o) {
+  auto* cmd = add_file_command(app, "diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)", o.file);
+  add_seed_flag(cmd, o.seed);
+  add_set_flag(cmd, o.sets);
+  cmd->add_option("--out", o.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
+  cmd->add_option("--items-max", o.items_max, "Arrows and notes drawn before the rest is summarised");
+  return cmd;
+}
+
+CLI::App* add_shrink(CLI::App& app, pilesim::tools::shrink_options& o) {
+  auto* cmd = add_file_command(app, "shrink", "Make a failing scenario smaller while it fails the same way", o.file);
+  cmd->add_option("--seed", o.seed, "Seed of the failing run")->required();
+  add_set_flag(cmd, o.sets);
+  cmd->add_option("--out", o.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
+  cmd->add_option("--runs-max", o.runs_max, "Candidate runs tried at most");
+  return cmd;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,42 +105,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   pilesim::tools::run_command_options ropt;
-  auto* run = app.add_subcommand("run", "Run scenario files (or every *.yaml in a folder) and check them");
-  run->add_option("paths", ropt.paths, "Scenario files or folders")->required();
-  run->add_option("--seed", ropt.seed, "Seed (overrides the file's)");
-  run->add_flag("--json", ropt.json, "Print the report as JSON on stdout");
-  run->add_flag("--quiet", ropt.quiet, "Print only failing runs");
-  run->add_option("--trace", ropt.trace_path, "Write every event as JSON lines to this file");
-  run->add_option("--db", ropt.db_path, "Keep the server's SQLite database in this file (WAL)");
-  run->add_option("--set", ropt.sets, "Override a scenario value: key.path=value (repeatable)");
-  run->add_option("--junit", ropt.junit_path, "Write a JUnit XML report: one testcase per scenario file");
-
+  CLI::App* run = add_run(app, ropt);
   pilesim::tools::sweep_options wopt;
-  auto* sweep = app.add_subcommand("sweep", "Run a scenario over seeds x a grid of --set values; CSV/JSON + table");
-  sweep->add_option("file", wopt.file, "Scenario file")->required()->check(CLI::ExistingFile);
-  sweep->add_option("--seeds", wopt.seeds, "Seeds per grid point")->required();
-  sweep->add_option("--seed-start", wopt.seed_start, "First seed");
-  sweep->add_option("--set", wopt.sets, "A swept value: key.path=v1,v2,... (repeatable; grid = product)");
-  sweep->add_option("--jobs,-j", wopt.jobs, "Worker threads (0: one per hardware thread)");
-  sweep->add_option("--shard", wopt.shard, "Run only shard K of N (runs whose index % N == K-1)");
-  sweep->add_option("--out", wopt.out_path, "Write one row per run to FILE.csv or FILE.json");
-  sweep->add_flag("--quiet", wopt.quiet, "No progress lines on stderr");
-
+  CLI::App* sweep = add_sweep(app, wopt);
   pilesim::tools::diagram_options dopt;
-  auto* diagram = app.add_subcommand("diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)");
-  diagram->add_option("file", dopt.file, "Scenario file")->required()->check(CLI::ExistingFile);
-  diagram->add_option("--seed", dopt.seed, "Seed (overrides the file's)");
-  diagram->add_option("--set", dopt.sets, "Override a scenario value: key.path=value (repeatable)");
-  diagram->add_option("--out", dopt.out_path, "FILE.mmd (Mermaid), FILE.html or FILE.svg; default: Mermaid on stdout");
-  diagram->add_option("--items-max", dopt.items_max, "Arrows and notes drawn before the rest is summarised");
-
+  CLI::App* diagram = add_diagram(app, dopt);
   pilesim::tools::shrink_options hopt;
-  auto* shrink = app.add_subcommand("shrink", "Make a failing scenario smaller while it fails the same way");
-  shrink->add_option("file", hopt.file, "Scenario file")->required()->check(CLI::ExistingFile);
-  shrink->add_option("--seed", hopt.seed, "Seed of the failing run")->required();
-  shrink->add_option("--set", hopt.sets, "Override a scenario value: key.path=value (repeatable)");
-  shrink->add_option("--out", hopt.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)");
-  shrink->add_option("--runs-max", hopt.runs_max, "Candidate runs tried at most");
+  CLI::App* shrink = add_shrink(app, hopt);
 
   std::string merge_out;
   std::vector<std::string> merge_in;
@@ -115,7 +150,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int rc = app.exit(e);
-    return rc == 0 ? 0 : exit_bad_input;
+    return rc == 0 ? exit_ok : exit_bad_input;
   }
 
   if (*run) return pilesim::tools::run_command(ropt);

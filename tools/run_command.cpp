@@ -3,8 +3,10 @@
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/report.hpp"
 #include "scenarios/engine/world.hpp"
+#include "tools/exit_codes.hpp"
 #include "tools/junit_report.hpp"
-#include "tools/sweep_command.hpp"
+#include "tools/repro_command.hpp"
+#include "tools/set_flags.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -14,16 +16,6 @@
 
 namespace pilesim::tools {
 namespace {
-constexpr int exit_ok = 0;
-constexpr int exit_failed = 1;
-constexpr int exit_bad_input = 2;
-
-std::string repro_command(const std::string& file, std::uint64_t seed, const std::vector<std::string>& sets) {
-  std::string cmd = "pilesim run " + shell_quote(file) + " --seed " + std::to_string(seed);
-  for (const std::string& s : sets) cmd += " --set " + shell_quote(s);
-  return cmd;
-}
-
 // The failed checks of a run, one per line, for a JUnit failure body.
 std::string failed_checks(const scenarios::run_outcome_report& r) {
   std::string text;
@@ -48,6 +40,69 @@ junit_case junit_for(const std::string& f, char kind, std::string message, std::
   c.text = std::move(text);
   return c;
 }
+
+// The files of one `pilesim run`, run in turn: each adds its JUnit case and prints its report.
+struct batch {
+  const run_command_options& o;
+  std::vector<scenarios::override_setting> overrides;
+  bool many = false;  // several files: the JSON is an array and summaries are set apart
+  std::ofstream trace_file;
+  bool first_json = true;
+  std::vector<junit_case> junit;
+
+  // Loads, runs and reports one file; its exit code.
+  int run_file(const std::string& f) {
+    auto loaded = scenarios::load_scenario_file(f, overrides);
+    if (!loaded) {
+      std::string text;
+      for (const auto& d : loaded.error()) {
+        std::cerr << scenarios::to_string(d) << "\n";
+        text += scenarios::to_string(d) + "\n";
+      }
+      junit.push_back(junit_for(f, 'e', scenarios::to_string(loaded.error().front()), text));
+      return exit_bad_input;
+    }
+    scenarios::run_options ro;
+    ro.seed = o.seed;
+    ro.db_path = o.db_path;
+    if (trace_file.is_open()) {
+      trace_file.seekp(0);
+      ro.trace_out = &trace_file;
+    }
+    scenarios::run_outcome_report r;
+    try {
+      const auto t0 = std::chrono::steady_clock::now();
+      r = scenarios::run_scenario(*loaded, ro);
+      r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } catch (const scenarios::world_error& e) {
+      std::cerr << f << ": " << e.what() << "\n";
+      junit.push_back(junit_for(f, 'e', e.what(), e.what()));
+      return exit_bad_input;
+    }
+    report(f, r);
+    return r.ok() ? exit_ok : exit_failed;
+  }
+
+  void report(const std::string& f, const scenarios::run_outcome_report& r) {
+    const std::string repro = repro_command(f, r.seed, o.sets);
+    if (r.ok())
+      junit.push_back(junit_for(f, 'p', "", "", r.wall_s));
+    else
+      junit.push_back(junit_for(f, 'f', "seed " + std::to_string(r.seed) + "; reproduce with: " + repro,
+                                failed_checks(r), r.wall_s));
+    if (o.json) {
+      if (many && !first_json) std::cout << ",";
+      std::cout << scenarios::to_json(r) << (many ? "" : "\n");
+      first_json = false;
+    } else if (!o.quiet || !r.ok()) {
+      scenarios::print_summary(std::cout, r, repro);
+      if (many) std::cout << "\n";
+    }
+    if (!r.ok())
+      std::cerr << f << ": " << (r.expect_fail ? "expected to fail but passed" : "FAILED") << " (seed " << r.seed
+                << "); reproduce with: " << repro << "\n";
+  }
+};
 }  // namespace
 
 std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths, bool& bad) {
@@ -75,81 +130,23 @@ int run_command(const run_command_options& o) {
   bool bad = false;
   const std::vector<std::string> files = expand_scenario_paths(o.paths, bad);
   if (bad) return exit_bad_input;
-  std::vector<scenarios::override_setting> overrides;
-  for (const std::string& s : o.sets) {
-    auto ov = scenarios::parse_override(s);
-    if (!ov) {
-      std::cerr << "--set '" << s << "': expected key.path=value\n";
-      return exit_bad_input;
-    }
-    overrides.push_back(*ov);
-  }
-  std::vector<junit_case> junit;
-  int rc = exit_ok;
-  std::ofstream trace_file;
+  auto overrides = parse_set_flags(o.sets, std::cerr);
+  if (!overrides) return exit_bad_input;
+  batch b{o, std::move(*overrides), files.size() > 1, {}, true, {}};
   if (!o.trace_path.empty()) {
-    trace_file.open(o.trace_path, std::ios::binary | std::ios::trunc);
-    if (!trace_file) {
+    b.trace_file.open(o.trace_path, std::ios::binary | std::ios::trunc);
+    if (!b.trace_file) {
       std::cerr << o.trace_path << ": cannot write the trace\n";
       return exit_bad_input;
     }
   }
-  bool first_json = true;
-  if (o.json && files.size() > 1) std::cout << "[";
-  for (const std::string& f : files) {
-    auto loaded = scenarios::load_scenario_file(f, overrides);
-    if (!loaded) {
-      std::string text;
-      for (const auto& d : loaded.error()) {
-        std::cerr << scenarios::to_string(d) << "\n";
-        text += scenarios::to_string(d) + "\n";
-      }
-      junit.push_back(junit_for(f, 'e', scenarios::to_string(loaded.error().front()), text));
-      rc = std::max(rc, exit_bad_input);
-      continue;
-    }
-    scenarios::run_options ro;
-    ro.seed = o.seed;
-    ro.db_path = o.db_path;
-    if (trace_file.is_open()) {
-      trace_file.seekp(0);
-      ro.trace_out = &trace_file;
-    }
-    scenarios::run_outcome_report r;
-    try {
-      const auto t0 = std::chrono::steady_clock::now();
-      r = scenarios::run_scenario(*loaded, ro);
-      r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    } catch (const scenarios::world_error& e) {
-      std::cerr << f << ": " << e.what() << "\n";
-      junit.push_back(junit_for(f, 'e', e.what(), e.what()));
-      rc = std::max(rc, exit_bad_input);
-      continue;
-    }
-    const std::string repro = repro_command(f, r.seed, o.sets);
-    if (r.ok())
-      junit.push_back(junit_for(f, 'p', "", "", r.wall_s));
-    else
-      junit.push_back(junit_for(f, 'f', "seed " + std::to_string(r.seed) + "; reproduce with: " + repro,
-                                failed_checks(r), r.wall_s));
-    if (o.json) {
-      if (files.size() > 1 && !first_json) std::cout << ",";
-      std::cout << scenarios::to_json(r) << (files.size() > 1 ? "" : "\n");
-      first_json = false;
-    } else if (!o.quiet || !r.ok()) {
-      scenarios::print_summary(std::cout, r, repro);
-      if (files.size() > 1) std::cout << "\n";
-    }
-    if (!r.ok()) {
-      rc = std::max(rc, exit_failed);
-      std::cerr << f << ": " << (r.expect_fail ? "expected to fail but passed" : "FAILED") << " (seed " << r.seed
-                << "); reproduce with: " << repro << "\n";
-    }
-  }
-  if (o.json && files.size() > 1) std::cout << "]\n";
+  int rc = exit_ok;
+  if (o.json && b.many) std::cout << "[";
+  for (const std::string& f : files) rc = std::max(rc, b.run_file(f));
+  if (o.json && b.many) std::cout << "]\n";
   if (!o.junit_path.empty()) {
     std::ofstream out(o.junit_path, std::ios::binary | std::ios::trunc);
-    write_junit(out, "pilesim", junit);
+    write_junit(out, "pilesim", b.junit);
     if (!out) {
       std::cerr << o.junit_path << ": cannot write the JUnit report\n";
       return exit_bad_input;

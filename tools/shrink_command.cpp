@@ -3,7 +3,9 @@
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/values.hpp"
 #include "scenarios/engine/world.hpp"
-#include "tools/sweep_command.hpp"
+#include "tools/exit_codes.hpp"
+#include "tools/repro_command.hpp"
+#include "tools/set_flags.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -18,8 +20,6 @@
 
 namespace pilesim::tools {
 namespace {
-constexpr int exit_ok = 0;
-constexpr int exit_bad_input = 2;
 constexpr sim::time_us window_min_us = 1'000'000;  // fault windows are not narrowed below a second
 
 // How a run failed: the names of the checks that did not hold, and whether an actor threw.
@@ -161,18 +161,64 @@ std::vector<std::string> ids_of(const YAML::Node& doc, const char* key) {
 std::size_t size_of(const YAML::Node& doc, const char* key) {
   return doc[key] && doc[key].IsSequence() ? doc[key].size() : 0;
 }
+
+// Whole piles and users first, each with its steps, faults and expectations; then single faults and steps,
+// last first. Notes in `removed` what went; true if anything did.
+bool drop_parts(shrinker& s, YAML::Node& doc, std::vector<std::string>& removed) {
+  bool changed = false;
+  for (const std::string& id : ids_of(doc, "piles"))
+    if (s.try_candidate(doc, without_pile(doc, id))) {
+      removed.push_back("pile " + id + " (with its steps and faults)");
+      changed = true;
+    }
+  for (const std::string& id : ids_of(doc, "users"))
+    if (s.try_candidate(doc, without_user(doc, id))) {
+      removed.push_back("user " + id + " (with their steps and expectations)");
+      changed = true;
+    }
+  for (const char* key : {"faults", "steps"}) {
+    for (std::size_t i = size_of(doc, key); i-- > 0;) {
+      const std::string what = emit(doc[key][i], true);
+      if (s.try_candidate(doc, without_item(doc, key, i))) {
+        removed.push_back(std::string(key == std::string("faults") ? "fault " : "step ") + what);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+// Narrows each fault window to one half while the failure stays; true if any window narrowed.
+bool narrow_fault_windows(shrinker& s, YAML::Node& doc, std::vector<std::string>& removed) {
+  bool changed = false;
+  for (std::size_t i = 0; i < size_of(doc, "faults"); ++i) {
+    for (bool narrowed = true; narrowed && s.runs < s.o.runs_max;) {
+      narrowed = false;
+      const auto at = exact_duration(doc["faults"][i]["at"]);
+      const auto window = exact_duration(doc["faults"][i]["for"]);
+      if (!at || !window || *window < 2 * window_min_us) break;
+      const std::string before = emit(doc["faults"][i], true);
+      // Whole seconds keep the written durations readable (`7m30s`, not `1m52s500ms`).
+      const sim::time_us half = std::max(window_min_us, *window / 2 / window_min_us * window_min_us);
+      YAML::Node first_half = YAML::Clone(doc);
+      first_half["faults"][i]["for"] = duration_text(half);
+      YAML::Node second_half = YAML::Clone(doc);
+      second_half["faults"][i]["at"] = duration_text(*at + half);
+      second_half["faults"][i]["for"] = duration_text(*window - half);
+      if (s.try_candidate(doc, first_half) || s.try_candidate(doc, second_half)) {
+        removed.push_back("narrowed fault " + before + " to " + emit(doc["faults"][i], true));
+        narrowed = changed = true;
+      }
+    }
+  }
+  return changed;
+}
 }  // namespace
 
 int shrink_command(const shrink_options& o) {
-  shrinker s{o, {}, {}, 0};
-  for (const std::string& text : o.sets) {
-    auto ov = scenarios::parse_override(text);
-    if (!ov) {
-      std::cerr << "--set '" << text << "': expected key.path=value\n";
-      return exit_bad_input;
-    }
-    s.overrides.push_back(*ov);
-  }
+  auto overrides = parse_set_flags(o.sets, std::cerr);
+  if (!overrides) return exit_bad_input;
+  shrinker s{o, std::move(*overrides), {}, 0};
   if (auto loaded = scenarios::load_scenario_file(o.file, s.overrides); !loaded) {
     for (const auto& d : loaded.error()) std::cerr << scenarios::to_string(d) << "\n";
     return exit_bad_input;
@@ -196,48 +242,9 @@ int shrink_command(const shrink_options& o) {
 
   std::vector<std::string> removed;
   for (bool changed = true; changed && s.runs < o.runs_max;) {
-    changed = false;
-    // Whole piles and users first: each takes its steps, faults and expectations with it.
-    for (const std::string& id : ids_of(doc, "piles"))
-      if (s.try_candidate(doc, without_pile(doc, id))) {
-        removed.push_back("pile " + id + " (with its steps and faults)");
-        changed = true;
-      }
-    for (const std::string& id : ids_of(doc, "users"))
-      if (s.try_candidate(doc, without_user(doc, id))) {
-        removed.push_back("user " + id + " (with their steps and expectations)");
-        changed = true;
-      }
-    for (const char* key : {"faults", "steps"}) {
-      for (std::size_t i = size_of(doc, key); i-- > 0;) {
-        const std::string what = emit(doc[key][i], true);
-        if (s.try_candidate(doc, without_item(doc, key, i))) {
-          removed.push_back(std::string(key == std::string("faults") ? "fault " : "step ") + what);
-          changed = true;
-        }
-      }
-    }
-    // Narrow each fault window to one half while the failure stays.
-    for (std::size_t i = 0; i < size_of(doc, "faults"); ++i) {
-      for (bool narrowed = true; narrowed && s.runs < o.runs_max;) {
-        narrowed = false;
-        const auto at = exact_duration(doc["faults"][i]["at"]);
-        const auto window = exact_duration(doc["faults"][i]["for"]);
-        if (!at || !window || *window < 2 * window_min_us) break;
-        const std::string before = emit(doc["faults"][i], true);
-        // Whole seconds keep the written durations readable (`7m30s`, not `1m52s500ms`).
-        const sim::time_us half = std::max(window_min_us, *window / 2 / window_min_us * window_min_us);
-        YAML::Node first_half = YAML::Clone(doc);
-        first_half["faults"][i]["for"] = duration_text(half);
-        YAML::Node second_half = YAML::Clone(doc);
-        second_half["faults"][i]["at"] = duration_text(*at + half);
-        second_half["faults"][i]["for"] = duration_text(*window - half);
-        if (s.try_candidate(doc, first_half) || s.try_candidate(doc, second_half)) {
-          removed.push_back("narrowed fault " + before + " to " + emit(doc["faults"][i], true));
-          narrowed = changed = true;
-        }
-      }
-    }
+    const bool dropped = drop_parts(s, doc, removed);
+    const bool narrowed = narrow_fault_windows(s, doc, removed);
+    changed = dropped || narrowed;
   }
 
   doc["seed"] = std::to_string(o.seed);
@@ -255,9 +262,7 @@ int shrink_command(const shrink_options& o) {
   std::cout << "tried " << s.runs << " runs" << (s.runs >= o.runs_max ? " (the --runs-max budget: stopped early)" : "")
             << "; removed " << removed.size() << " thing(s):\n";
   for (const auto& r : removed) std::cout << "  - " << r << "\n";
-  std::cout << "wrote " << out_path << "; reproduce with: pilesim run " << shell_quote(out_path);
-  for (const auto& text : o.sets) std::cout << " --set " << shell_quote(text);
-  std::cout << "\n";
+  std::cout << "wrote " << out_path << "; reproduce with: " << repro_command(out_path, std::nullopt, o.sets) << "\n";
   return exit_ok;
 }
 

@@ -59,51 +59,54 @@ bool phone_came_back(const liveness_inputs& l, const std::string& pile, std::int
   return false;
 }
 
-}  // namespace
 
-std::vector<check_outcome> check_invariants(const invariant_inputs& in) {
-  std::vector<check_outcome> out;
-
-  verdict money_conserved{"money_conserved", {}};
+check_outcome check_money_conserved(const invariant_inputs& in) {
+  verdict v{"money_conserved", {}};
   if (in.balances + in.held + in.revenue != in.deposits)
-    money_conserved.fail("balances " + format_money(in.balances) + " + holds " + format_money(in.held) +
-                         " + revenue " + format_money(in.revenue) + " != deposits " + format_money(in.deposits));
-  for (const auto& a : in.ledger_audit) money_conserved.fail(a);
-  out.push_back(money_conserved.done());
+    v.fail("balances " + format_money(in.balances) + " + holds " + format_money(in.held) + " + revenue " +
+           format_money(in.revenue) + " != deposits " + format_money(in.deposits));
+  for (const auto& a : in.ledger_audit) v.fail(a);
+  return v.done();
+}
 
-  verdict no_overcharge{"no_overcharge", {}};
+check_outcome check_no_overcharge(const invariant_inputs& in) {
+  verdict v{"no_overcharge", {}};
   for (const auto& s : in.sessions)
     if (s.charged > s.frozen)
-      no_overcharge.fail(sid(s.id) + " charged " + format_money(s.charged) + " > frozen " + format_money(s.frozen));
+      v.fail(sid(s.id) + " charged " + format_money(s.charged) + " > frozen " + format_money(s.frozen));
   for (const auto& m : in.metered)
     if (m.cap_wh >= 0 && m.energy_wh > m.cap_wh)
-      no_overcharge.fail(sid(m.session_id) + " on " + m.pile + " delivered " + std::to_string(m.energy_wh) +
-                         " Wh past its cap of " + std::to_string(m.cap_wh) + " Wh");
-  out.push_back(no_overcharge.done());
+      v.fail(sid(m.session_id) + " on " + m.pile + " delivered " + std::to_string(m.energy_wh) +
+             " Wh past its cap of " + std::to_string(m.cap_wh) + " Wh");
+  return v.done();
+}
 
-  verdict energy_matches{"energy_billed_equals_metered", {}};
+check_outcome check_energy_matches(const invariant_inputs& in) {
+  verdict v{"energy_billed_equals_metered", {}};
   const metered_index metered(in.metered);
   for (const auto& s : in.sessions) {
     if (s.state != "reconciled") continue;
     const metered_session* it = metered.find(s);
-    if (it == nullptr) energy_matches.fail(sid(s.id) + " reconciled but never metered by " + s.pile);
+    if (it == nullptr) v.fail(sid(s.id) + " reconciled but never metered by " + s.pile);
     else if (it->energy_wh != s.energy_wh)
-      energy_matches.fail(sid(s.id) + " billed " + std::to_string(s.energy_wh) + " Wh, metered " +
-                          std::to_string(it->energy_wh) + " Wh");
+      v.fail(sid(s.id) + " billed " + std::to_string(s.energy_wh) + " Wh, metered " + std::to_string(it->energy_wh) +
+             " Wh");
   }
-  out.push_back(energy_matches.done());
+  return v.done();
+}
 
-  verdict settled_once{"settled_at_most_once", {}};
+check_outcome check_settled_once(const invariant_inputs& in) {
+  verdict v{"settled_at_most_once", {}};
   for (const auto& s : in.sessions)
-    if (s.settle_count > 1) settled_once.fail(sid(s.id) + " settled " + std::to_string(s.settle_count) + " times");
+    if (s.settle_count > 1) v.fail(sid(s.id) + " settled " + std::to_string(s.settle_count) + " times");
   for (const auto& m : in.metered)
     if (m.times_started > 1)
-      settled_once.fail(sid(m.session_id) + " started " + std::to_string(m.times_started) + " times on " + m.pile);
-  out.push_back(settled_once.done());
+      v.fail(sid(m.session_id) + " started " + std::to_string(m.times_started) + " times on " + m.pile);
+  return v.done();
+}
 
-  out.push_back(check_liveness(in));
-
-  verdict no_overlap{"reservations_never_overlap", {}};
+check_outcome check_no_overlap(const invariant_inputs& in) {
+  verdict v{"reservations_never_overlap", {}};
   // Sorted by pile and start, a window can only overlap the ones after it that start before it ends: every
   // overlapping pair is found without comparing all pairs (a long run holds thousands of reservations).
   std::vector<const server_reservation*> live;
@@ -120,67 +123,50 @@ std::vector<check_outcome> check_invariants(const invariant_inputs& in) {
       const auto& b = *live[j];
       if (b.start_us >= a.end_us) break;  // b and every later window start after a ends
       if (a.start_us < b.end_us)
-        no_overlap.fail("reservations " + std::to_string(std::min(a.id, b.id)) + " and " +
-                        std::to_string(std::max(a.id, b.id)) + " overlap on " + a.pile);
+        v.fail("reservations " + std::to_string(std::min(a.id, b.id)) + " and " + std::to_string(std::max(a.id, b.id)) +
+               " overlap on " + a.pile);
     }
-  out.push_back(no_overlap.done());
-
-  out.push_back(check_refusals_leave_no_trace(in));
-  return out;
+  return v.done();
 }
 
-check_outcome check_liveness(const invariant_inputs& in) {
-  verdict v{"liveness_after_heal", {}};
-  const liveness_inputs& l = in.liveness;
-  const metered_index metered(in.metered);
-  std::vector<std::string> unchecked;
-  std::optional<std::int64_t> last_reconciled;
-  std::size_t due = 0;
-  for (const server_session& s : in.sessions) {
-    if (s.state == "reconciled") {
-      if (s.reconciled_at_us && (!last_reconciled || *s.reconciled_at_us > *last_reconciled))
-        last_reconciled = s.reconciled_at_us;
-      continue;
-    }
-    const metered_session* m = metered.find(s);
-    // Expired with nothing delivered is settled: the hold must be gone. Expired but metered means a bill
-    // (of energy really delivered) is still owed, like any started session.
-    if (s.state == "expired" && (m == nullptr || m->energy_wh == 0)) {
-      if (s.held != money{}) v.fail(sid(s.id) + " expired but still holds " + format_money(s.held));
-      continue;
-    }
-    if (m != nullptr && !m->ended) continue;  // still charging at `until`: nothing is owed yet
-    if (!l.heal_us) {
-      unchecked.push_back(sid(s.id) + " (" + l.never_heals_because + ")");
-      continue;
-    }
-    if (m == nullptr) {
-      // The pile never acted on it: the server alone must release the hold, once up past its release time.
-      const std::int64_t due_at = std::max(*l.heal_us, s.hold_release_at_us) + l.bound_us;
-      if (due_at > l.until_us) {
-        unchecked.push_back(sid(s.id) + " (hold release not due before until)");
-        continue;
-      }
-      ++due;
-      v.fail(sid(s.id) + " on " + s.pile + " still " + s.state + ", holding " + format_money(s.held) +
-             ", hold release was due at " + secs(s.hold_release_at_us));
-      continue;
-    }
-    const std::int64_t from = std::max(*l.heal_us, m->ended_at_us);
-    if (!phone_came_back(l, s.pile, from)) {
-      unchecked.push_back(sid(s.id) + " (no phone came back to " + s.pile + " for " + secs(l.bound_us) +
-                          " after " + secs(from) + ")");
-      continue;
-    }
-    ++due;
-    v.fail(sid(s.id) + " on " + s.pile + " ended at " + secs(m->ended_at_us) + " but is still " + s.state +
-           " at until " + secs(l.until_us) + " though a phone was in range after heal");
+// How one unsettled session stands for liveness: settled after all or not yet owed (fine), owed but not
+// checkable (the text says why), or owed and overdue (a failure).
+struct liveness_case {
+  enum class kind : std::uint8_t { fine, unchecked, overdue } what = kind::fine;
+  std::string text;
+};
+
+liveness_case unchecked(std::string why) { return {liveness_case::kind::unchecked, std::move(why)}; }
+liveness_case overdue(std::string what) { return {liveness_case::kind::overdue, std::move(what)}; }
+
+liveness_case judge_unsettled(const liveness_inputs& l, const server_session& s, const metered_session* m) {
+  // Expired with nothing delivered is settled: the hold must be gone. Expired but metered means a bill
+  // (of energy really delivered) is still owed, like any started session.
+  if (s.state == "expired" && (m == nullptr || m->energy_wh == 0)) {
+    if (s.held != money{}) return overdue(sid(s.id) + " expired but still holds " + format_money(s.held));
+    return {};
   }
-  check_outcome c = v.done();
-  if (!c.held) {
-    c.detail = "unsettled at until: " + c.detail;
-    return c;
+  if (m != nullptr && !m->ended) return {};  // still charging at `until`: nothing is owed yet
+  if (!l.heal_us) return unchecked(sid(s.id) + " (" + l.never_heals_because + ")");
+  if (m == nullptr) {
+    // The pile never acted on it: the server alone must release the hold, once up past its release time.
+    const std::int64_t due_at = std::max(*l.heal_us, s.hold_release_at_us) + l.bound_us;
+    if (due_at > l.until_us) return unchecked(sid(s.id) + " (hold release not due before until)");
+    return overdue(sid(s.id) + " on " + s.pile + " still " + s.state + ", holding " + format_money(s.held) +
+                   ", hold release was due at " + secs(s.hold_release_at_us));
   }
+  const std::int64_t from = std::max(*l.heal_us, m->ended_at_us);
+  if (!phone_came_back(l, s.pile, from))
+    return unchecked(sid(s.id) + " (no phone came back to " + s.pile + " for " + secs(l.bound_us) + " after " +
+                     secs(from) + ")");
+  return overdue(sid(s.id) + " on " + s.pile + " ended at " + secs(m->ended_at_us) + " but is still " + s.state +
+                 " at until " + secs(l.until_us) + " though a phone was in range after heal");
+}
+
+// The detail of a liveness verdict that held: when the world healed, the last reconciliation, what could not
+// be checked.
+std::string liveness_detail(const liveness_inputs& l, std::optional<std::int64_t> last_reconciled,
+                            const std::vector<std::string>& unchecked) {
   std::string d;
   if (!l.heal_us) d = "never healed: " + l.never_heals_because;
   else d = "heal at " + secs(*l.heal_us);
@@ -196,7 +182,45 @@ check_outcome check_liveness(const invariant_inputs& in) {
     for (std::size_t i = 0; i < unchecked.size() && i < details_max; ++i) d += (i ? ", " : "") + unchecked[i];
     if (unchecked.size() > details_max) d += " and " + std::to_string(unchecked.size() - details_max) + " more";
   }
-  c.detail = d;
+  return d;
+}
+
+}  // namespace
+
+std::vector<check_outcome> check_invariants(const invariant_inputs& in) {
+  std::vector<check_outcome> out;
+  out.push_back(check_money_conserved(in));
+  out.push_back(check_no_overcharge(in));
+  out.push_back(check_energy_matches(in));
+  out.push_back(check_settled_once(in));
+  out.push_back(check_liveness(in));
+  out.push_back(check_no_overlap(in));
+  out.push_back(check_refusals_leave_no_trace(in));
+  return out;
+}
+
+check_outcome check_liveness(const invariant_inputs& in) {
+  verdict v{"liveness_after_heal", {}};
+  const liveness_inputs& l = in.liveness;
+  const metered_index metered(in.metered);
+  std::vector<std::string> unchecked;
+  std::optional<std::int64_t> last_reconciled;
+  for (const server_session& s : in.sessions) {
+    if (s.state == "reconciled") {
+      if (s.reconciled_at_us && (!last_reconciled || *s.reconciled_at_us > *last_reconciled))
+        last_reconciled = s.reconciled_at_us;
+      continue;
+    }
+    liveness_case c = judge_unsettled(l, s, metered.find(s));
+    if (c.what == liveness_case::kind::overdue) v.fail(std::move(c.text));
+    if (c.what == liveness_case::kind::unchecked) unchecked.push_back(std::move(c.text));
+  }
+  check_outcome c = v.done();
+  if (!c.held) {
+    c.detail = "unsettled at until: " + c.detail;
+    return c;
+  }
+  c.detail = liveness_detail(l, last_reconciled, unchecked);
   return c;
 }
 

@@ -13,7 +13,7 @@
 #include "sim/link.hpp"
 #include "sim/mailbox.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 
@@ -38,6 +38,8 @@ struct links_setup {
   sim::link_model wan{50 * sim::msec, 150 * sim::msec, 0, 0, 0, false};
   std::size_t mtu = 23;
 };
+
+pile::vehicle car(const std::string& id, std::int64_t stored_mwh) { return {id, 60'000, stored_mwh, 7000}; }
 
 // A server, piles and phones, wired as the world wires them. The server side of each WAN link feeds one mailbox
 // that a tiny server coroutine drains through the real request handler.
@@ -115,6 +117,14 @@ struct world {
   void near(sim::time_us t, const std::string& who, const std::string& pile, bool in_range) {
     k.at(t, [this, who, pile, in_range] { users.at(who).ble.at(pile)->set_in_range(in_range); });
   }
+  // The user comes within range at `t`, plugs in a car holding `stored_mwh` and asks the app to start.
+  void plug_and_start(sim::time_us t, const std::string& who, const std::string& pile, std::int64_t stored_mwh,
+                      money amount) {
+    near(t, who, pile, true);
+    pile::pile_actor* p = piles.at(pile).get();
+    k.at(t, [p, v = car("V-" + who, stored_mwh)] { p->plug(v); });
+    at(t, who, agent::start_command{pile, amount});
+  }
 
   static sim::asio::awaitable<void> serve(world& w) {
     for (;;) {
@@ -145,8 +155,6 @@ struct world {
   }
 };
 
-pile::vehicle car(const std::string& id, std::int64_t stored_mwh) { return {id, 60'000, stored_mwh, 7000}; }
-
 // The books hold: every fen deposited is a balance, a hold or revenue.
 void check_money_conserved(world& w) {
   auto t = w.svc.totals();
@@ -165,9 +173,7 @@ TEST_SUITE("agent/agent") {
     w.start();
 
     w.at(0, "alice", agent::reserve_command{"P1", 10 * sim::minute, 0});
-    w.near(11 * sim::minute, "alice", "P1", true);
-    w.k.at(11 * sim::minute, [&p1] { p1.plug(car("V-alice", 12'000'000)); });
-    w.at(11 * sim::minute, "alice", agent::start_command{"P1", money{5000}});
+    w.plug_and_start(11 * sim::minute, "alice", "P1", 12'000'000, money{5000});
     w.near(20 * sim::minute, "alice", "P1", false);
     w.at(20 * sim::minute, "alice", agent::leave_command{});
     w.near(71 * sim::minute, "alice", "P1", true);
@@ -232,9 +238,7 @@ TEST_SUITE("agent/agent") {
     agent::agent& bob = w.add_user("bob", money{10000});
     pile::pile_actor& p1 = *w.piles.at("P1");
     w.start();
-    w.near(1 * sim::minute, "bob", "P1", true);
-    w.k.at(1 * sim::minute, [&p1] { p1.plug(car("V-bob", 6'000'000)); });
-    w.at(1 * sim::minute, "bob", agent::start_command{"P1", money{500}});  // stops itself at the cap
+    w.plug_and_start(1 * sim::minute, "bob", "P1", 6'000'000, money{500});  // stops itself at the cap
     w.near(5 * sim::minute, "bob", "P1", false);
     w.at(5 * sim::minute, "bob", agent::leave_command{});
     w.at(30 * sim::minute, "bob", agent::app_restart_command{false});
@@ -265,9 +269,7 @@ TEST_SUITE("agent/agent") {
     agent::agent& carol = w.add_user("carol", money{10000});
     pile::pile_actor& p1 = *w.piles.at("P1");
     w.start();
-    w.near(1 * sim::minute, "alice", "P1", true);
-    w.k.at(1 * sim::minute, [&p1] { p1.plug(car("V-alice", 6'000'000)); });
-    w.at(1 * sim::minute, "alice", agent::start_command{"P1", money{500}});
+    w.plug_and_start(1 * sim::minute, "alice", "P1", 6'000'000, money{500});
     // Alice's phone dies for good right after the start: the cap stop's bill has only the pile to live in.
     w.near(3 * sim::minute, "alice", "P1", false);
     w.at(3 * sim::minute, "alice", agent::leave_command{});
@@ -295,9 +297,7 @@ TEST_SUITE("agent/agent") {
     agent::agent& bob = w.add_user("bob", money{10000});
     pile::pile_actor& p1 = *w.piles.at("P1");
     w.start();
-    w.near(1 * sim::minute, "bob", "P1", true);
-    w.k.at(1 * sim::minute, [&p1] { p1.plug(car("V-bob", 6'000'000)); });
-    w.at(1 * sim::minute, "bob", agent::start_command{"P1", money{500}});  // the cap comes near 25 min
+    w.plug_and_start(1 * sim::minute, "bob", "P1", 6'000'000, money{500});  // the cap comes near 25 min
     // Almost nothing gets through around the cap instant, yet the link stays usable, so the connection holds
     // and no reconnection's hello can be what finds the bill: only the repeated indication can.
     sim::ble_link& link = *w.users.at("bob").ble.at("P1");
@@ -333,9 +333,7 @@ TEST_SUITE("agent/agent") {
       agent::agent& bob = w.add_user("bob", money{100000});
       pile::pile_actor& p1 = *w.piles.at("P1");
       w.start();
-      w.near(1 * sim::minute, "bob", "P1", true);
-      w.k.at(1 * sim::minute, [&p1] { p1.plug(car("V-bob", 6'000'000)); });
-      w.at(1 * sim::minute, "bob", agent::start_command{"P1", money{amount_minor}});  // stops at the cap
+      w.plug_and_start(1 * sim::minute, "bob", "P1", 6'000'000, money{amount_minor});  // stops at the cap
       auto run = w.k.run({.until = 6 * sim::hour});
       REQUIRE_MESSAGE(!run.failed, run.failure);
       auto s = w.session(bob.starts().at(0).session);
@@ -367,9 +365,7 @@ TEST_SUITE("agent/agent") {
     pile::pile_actor& p1 = *w.piles.at("P1");
     w.start();
     w.at(0, "alice", agent::reserve_command{"P1", 10 * sim::minute, 0});
-    w.near(11 * sim::minute, "alice", "P1", true);
-    w.k.at(11 * sim::minute, [&p1] { p1.plug(car("V-alice", 12'000'000)); });
-    w.at(11 * sim::minute, "alice", agent::start_command{"P1", money{5000}});
+    w.plug_and_start(11 * sim::minute, "alice", "P1", 12'000'000, money{5000});
     w.at(41 * sim::minute, "alice", agent::stop_command{});
     auto run = w.k.run({.until = 2 * sim::hour});
     REQUIRE_MESSAGE(!run.failed, run.failure);

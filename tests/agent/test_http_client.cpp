@@ -7,7 +7,7 @@
 #include "sim/link.hpp"
 #include "sim/mailbox.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 

@@ -7,6 +7,8 @@
 #include "scenarios/engine/loader.hpp"
 #include "scenarios/engine/world.hpp"
 
+#include "tests/support/splitmix.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -22,18 +24,7 @@ using namespace pilesim::scenarios;
 
 namespace {
 
-// splitmix64: the test's own generator, identical on every standard library.
-struct splitmix {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::int64_t in(std::int64_t lo, std::int64_t hi) { return lo + static_cast<std::int64_t>(next() % (hi - lo + 1)); }
-  bool coin(int percent) { return in(0, 99) < percent; }
-};
+using test_support::splitmix;  // the same draws on every run and machine
 
 std::string secs(std::int64_t s) { return std::to_string(s) + "s"; }
 std::string money_text(std::int64_t minor) {

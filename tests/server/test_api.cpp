@@ -1,6 +1,6 @@
 #include "server/api/api.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 #include <sodium.h>

@@ -1,7 +1,8 @@
 #include "server/database.hpp"
 #include "sim/bytes.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/server/memory_db.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,11 +14,7 @@ using namespace pilesim::server;
 
 namespace {
 
-database memory_db() {
-  auto db = database::open();
-  REQUIRE(db);
-  return std::move(*db);
-}
+using test_support::memory_db;
 
 std::int64_t count_rows(database& db) {
   auto c = db.query("SELECT COUNT(*) FROM t");

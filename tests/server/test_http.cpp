@@ -1,6 +1,7 @@
 #include "server/api/http.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
+#include "tests/support/splitmix.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,17 +16,7 @@ http::request sample_request() {
   return {"POST", "/v1/sessions/7/bill", "Bearer tok-alice", "key-123", R"({"bill":"00ff"})"};
 }
 
-// A small deterministic generator for fuzzing (splitmix64): the same bytes on every run and machine.
-struct splitmix {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-};
+using test_support::splitmix;  // the same draws on every run and machine
 
 }  // namespace
 

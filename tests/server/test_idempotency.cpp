@@ -4,7 +4,8 @@
 #include "server/schema.hpp"
 #include "server/service.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/server/memory_db.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 
@@ -18,10 +19,14 @@ using namespace pilesim::server;
 
 namespace {
 
-database memory_db() {
-  auto db = database::open();
-  REQUIRE(db);
-  return std::move(*db);
+using test_support::memory_db;
+
+// The schema and one user, alice, whose answers the tests store.
+database alice_db() {
+  database db = memory_db();
+  apply_schema(db);
+  db.run("INSERT INTO users (id, token) VALUES ('alice', 't')");
+  return db;
 }
 
 // The keys still stored, in id order.
@@ -46,9 +51,7 @@ void store(database& db, const std::string& key, std::int64_t at_us) {
 
 TEST_SUITE("server/idempotency") {
   TEST_CASE("the purge forgets exactly the answers older than the cutoff") {
-    database db = memory_db();
-    apply_schema(db);
-    db.run("INSERT INTO users (id, token) VALUES ('alice', 't')");
+    database db = alice_db();
     store(db, "a", 10);
     store(db, "b", 20);
     store(db, "c", 30);
@@ -69,9 +72,7 @@ TEST_SUITE("server/idempotency") {
   TEST_CASE("an answer younger than the cutoff is never purged, even stored before older ones") {
     // A database file reused by a run whose clock starts again holds a late answer ahead of early ones: the
     // purge stops at it, and keeps the old answers behind it rather than read the whole table.
-    database db = memory_db();
-    apply_schema(db);
-    db.run("INSERT INTO users (id, token) VALUES ('alice', 't')");
+    database db = alice_db();
     store(db, "old-run", 1000);
     store(db, "new-1", 10);
     store(db, "new-2", 20);
@@ -140,9 +141,7 @@ TEST_SUITE("server/idempotency") {
   }
 
   TEST_CASE("purged keys leave the filter once they are most of it") {
-    database db = memory_db();
-    apply_schema(db);
-    db.run("INSERT INTO users (id, token) VALUES ('alice', 't')");
+    database db = alice_db();
     answer_filter f;
     f.load(db);
     for (int i = 0; i < 3000; ++i) {

@@ -1,7 +1,8 @@
 #include "server/ledger.hpp"
 #include "server/schema.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
+#include "tests/support/splitmix.hpp"
 
 #include <doctest/doctest.h>
 
@@ -37,16 +38,7 @@ struct books {
   }
 };
 
-struct splitmix {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::int64_t upto(std::int64_t n) { return n <= 0 ? 0 : static_cast<std::int64_t>(next() % (n + 1)); }
-};
+using test_support::splitmix;  // the same draws on every run and machine
 
 }  // namespace
 

@@ -6,7 +6,8 @@
 #include "contract/keys.hpp"
 #include "contract/seal.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
+#include "tests/support/splitmix.hpp"
 
 #include <doctest/doctest.h>
 
@@ -171,17 +172,7 @@ struct world {
   }
 };
 
-// A small deterministic generator (splitmix64), so the storm below is the same on every run.
-struct splitmix {
-  std::uint64_t s;
-  std::uint64_t next() {
-    std::uint64_t z = (s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t below(std::uint64_t n) { return next() % n; }
-};
+using test_support::splitmix;  // the same draws on every run and machine
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // Whole-run determinism: a busy run of three actors over lossy, duplicating, reordering links with retries
 // gives the same trace (hash, count, every line) for the same seed and another for another seed; and one
 // link's faults do not depend on whether other links exist.
+#include "sim/bytes.hpp"
 #include "sim/kernel.hpp"
 #include "sim/link.hpp"
 #include "sim/mailbox.hpp"
@@ -22,18 +23,6 @@ constexpr int actor_count = 3;
 constexpr int attempts_max = 4;
 constexpr time_us reply_timeout_us = 20 * msec;
 constexpr time_us run_us = 5 * sec;
-
-bytes encode_seq(std::uint64_t seq) {
-  bytes b(8);
-  for (int i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(seq >> (8 * i));
-  return b;
-}
-
-std::uint64_t decode_seq(const bytes& b) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < 8 && i < b.size(); ++i) v |= static_cast<std::uint64_t>(b[i]) << (8 * i);
-  return v;
-}
 
 // Actor i asks actor i+1 over link i (side 0 asks, side 1 answers) and answers actor i-1 over link i-1.
 struct world {
@@ -83,12 +72,14 @@ asio::awaitable<void> client(world& w, int i) {
     bool answered = false;
     for (int attempt = 0; attempt < attempts_max && !answered; ++attempt) {
       if (attempt > 0) ++w.retries;
-      (void)w.links[i]->send(0, encode_seq(seq));
+      bytes request;  // the sequence number, 8 bytes little-endian
+      byte_writer(request).u64(seq);
+      (void)w.links[i]->send(0, std::move(request));
       const time_us deadline = w.k.now() + reply_timeout_us;
       for (;;) {
         result<link_event> r = co_await w.replies[i]->receive_until(deadline);
         if (!r) break;
-        if (decode_seq(r->data) == seq) {  // else a duplicate or a late answer to an earlier try
+        if (byte_reader(r->data).u64() == seq) {  // else a duplicate or a late answer to an earlier try
           answered = true;
           break;
         }

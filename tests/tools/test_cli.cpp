@@ -132,14 +132,7 @@ TEST_SUITE("tools/cli") {
   }
 
   TEST_CASE("a failing expectation exits 1 and names the seed and the repro command") {
-    const std::string f = temp_file("fail.yaml", R"(name: wrong balance
-until: 2h
-piles: [{id: P1, power_kw: 7.0}]
-users: [{id: u, balance: 10.00, vehicle: {id: V, battery_kwh: 40, soc: 0.5}}]
-steps: [{at: 1m, user: u, do: start, pile: P1, amount: 5.00}]
-expect:
-  balances: {u: 10.00}
-)");
+    const std::string f = temp_file("fail.yaml", failing_scenario);
     ran r = pilesim("run " + f + " --seed 3");
     CHECK(r.code == 1);
     CHECK(r.out.find("seed 3") != std::string::npos);

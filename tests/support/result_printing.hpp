@@ -1,5 +1,6 @@
 // Teaches doctest to print pilesim::result<T> in failed checks ("value" or the error's message).
 // Without it doctest picks Boost's unconstrained operator<<, which does not compile for our plain structs.
+// Test code only: no library includes it, and it prints; it never changes what a check compares.
 #pragma once
 
 #include "sim/error.hpp"

@@ -12,7 +12,7 @@
 #include "contract/keys.hpp"
 #include "contract/seal.hpp"
 
-#include "tests/server/result_printing.hpp"
+#include "tests/support/result_printing.hpp"
 
 #include <doctest/doctest.h>
 

@@ -1,0 +1,18 @@
+// A power fault cuts one pile's power at its begin and brings it back at the end of its window. A power cut
+// always changes the pile's state (and ends any session), so its begin alone makes it applied.
+#include "scenarios/engine/fault_planners.hpp"
+
+namespace pilesim::scenarios {
+
+void plan_fault(fault_record& r, const pile_power_fault& p, fault_context& cx) {
+  r.kind = "pile";
+  r.target = p.pile;
+  cx.k.at(r.at_us, [&r, &cx, p] {
+    r.seen.changed_state = true;
+    cx.parts.piles.at(p.pile).actor->power_off();
+  });
+  if (r.window_end_us != sim::time_max)
+    cx.k.at(r.window_end_us, [&cx, p] { cx.parts.piles.at(p.pile).actor->power_on(); });
+}
+
+}  // namespace pilesim::scenarios

@@ -1,0 +1,122 @@
+#include "tools/sweep_summary.hpp"
+
+#include "tools/stats.hpp"
+#include "tools/sweep_rows.hpp"
+
+#include <boost/algorithm/string/join.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <iomanip>
+#include <map>
+#include <optional>
+#include <sstream>
+
+namespace pilesim::tools {
+namespace {
+
+// What the table needs from one row.
+struct summary_row {
+  std::string point;  // "k=v k2=v2", or "(all)" without axes
+  bool ok = false;
+  std::optional<double> reconcile_s;
+  std::string repro;
+  std::string what;   // why it failed, for the failing list
+};
+
+std::string point_label(const std::vector<std::string>& names, const std::vector<std::string>& values) {
+  if (names.empty()) return "(all)";
+  std::vector<std::string> parts;
+  for (std::size_t i = 0; i < names.size(); ++i) parts.push_back(names[i] + "=" + values[i]);
+  return boost::algorithm::join(parts, " ");
+}
+
+// "money_conserved; 2 expectation(s)": why a run failed, for the failing list.
+std::string failure_words(const std::string& invariants, const std::string& expectations) {
+  std::string w = invariants;
+  if (!expectations.empty() && expectations != "0") w += (w.empty() ? "" : "; ") + expectations + " expectation(s)";
+  return w;
+}
+
+// Parameter columns sit between "run" and the fixed columns after the axes.
+std::vector<summary_row> summary_rows(const std::vector<std::string>& header,
+                                      const std::vector<std::vector<std::string>>& rows) {
+  const auto axes = static_cast<long>(header.size() - 1 - columns_after_axes.size());
+  const std::vector<std::string> names(header.begin() + 1, header.begin() + 1 + axes);
+  auto col = [&](const char* name) {
+    return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const std::size_t c_ok = col("ok"), c_t = col("reconcile_s"), c_repro = col("repro");
+  const std::size_t c_inv = col("failed_invariants"), c_exp = col("expectation_failures");
+  std::vector<summary_row> out;
+  for (const auto& f : rows) {
+    const std::vector<std::string> values(f.begin() + 1, f.begin() + 1 + axes);
+    std::optional<double> t;
+    if (!f[c_t].empty()) t = std::strtod(f[c_t].c_str(), nullptr);
+    out.push_back({point_label(names, values), f[c_ok] == "1", t, f[c_repro], failure_words(f[c_inv], f[c_exp])});
+  }
+  return out;
+}
+
+void print_points(std::ostream& out, const std::vector<summary_row>& rows) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const summary_row*>> by_point;
+  for (const auto& r : rows) {
+    if (!by_point.count(r.point)) order.push_back(r.point);
+    by_point[r.point].push_back(&r);
+  }
+  std::size_t w = 5;
+  for (const auto& p : order) w = std::max(w, p.size());
+  out << std::left << std::setw(static_cast<int>(w)) << "point" << std::right << std::setw(7) << "runs"
+      << std::setw(7) << "ok" << std::setw(9) << "success" << std::setw(18) << "95% CI" << std::setw(10)
+      << "p50 s" << std::setw(10) << "p95 s" << std::setw(10) << "p99 s" << "\n";
+  for (const auto& p : order) {
+    const auto& v = by_point[p];
+    std::uint64_t ok = 0;
+    std::vector<double> t;
+    for (const auto* r : v) {
+      ok += r->ok ? 1 : 0;
+      if (r->reconcile_s) t.push_back(*r->reconcile_s);
+    }
+    std::sort(t.begin(), t.end());
+    const auto [lo, hi] = wilson_interval(ok, v.size());
+    out << std::left << std::setw(static_cast<int>(w)) << p << std::right << std::setw(7) << v.size()
+        << std::setw(7) << ok << std::setw(9) << fixed_text(100.0 * static_cast<double>(ok) / v.size(), 1) + "%"
+        << std::setw(18) << "[" + fixed_text(100 * lo, 1) + ", " + fixed_text(100 * hi, 1) + "]%"
+        << std::setw(10) << fixed_text(nearest_rank(t, 0.50), 1) << std::setw(10)
+        << fixed_text(nearest_rank(t, 0.95), 1) << std::setw(10) << fixed_text(nearest_rank(t, 0.99), 1) << "\n";
+  }
+}
+
+std::size_t print_failing(std::ostream& out, const std::vector<summary_row>& rows) {
+  std::size_t failing = 0;
+  for (const auto& r : rows) {
+    if (r.ok) continue;
+    if (failing == 0) out << "\nfailing runs (reproduce with):\n";
+    if (failing < failing_listed_max)
+      out << "  " << r.repro << (r.what.empty() ? "" : "    # " + r.what) << "\n";
+    ++failing;
+  }
+  if (failing > failing_listed_max)
+    out << "  ... and " << failing - failing_listed_max << " more (the CSV's repro column lists them all)\n";
+  return failing;
+}
+}  // namespace
+
+std::size_t print_sweep_summary(std::ostream& out, const std::vector<std::string>& header,
+                                const std::vector<std::vector<std::string>>& rows) {
+  const std::vector<summary_row> s = summary_rows(header, rows);
+  print_points(out, s);
+  return print_failing(out, s);
+}
+
+std::string fixed_text(double v, int digits) {
+  if (std::isnan(v)) return "-";
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+}  // namespace pilesim::tools
