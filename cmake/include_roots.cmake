@@ -5,7 +5,9 @@
 # own sources and everyone linking it see that root, and a library sees another's root only by linking it.
 # The links are made at configure time and point at the sources, so editing a header needs no reconfigure
 # and the compiler, ninja and ccache read the real files. A root is rebuilt whole at every configure, so a
-# header dropped from a list stops being reachable.
+# header dropped from a list stops being reachable; so is the whole of build/include/, so a root whose target
+# is gone goes with it.
+file(REMOVE_RECURSE ${PROJECT_BINARY_DIR}/include)  # removes the links themselves, never what they point at
 
 # Links each of `paths` (relative to the project's root) into `root` under the same relative path. A path
 # that names a directory links the whole directory.
