@@ -25,7 +25,7 @@ status token_status(errc e) {
 }  // namespace
 
 firmware::firmware(firmware_config config) : config_(std::move(config)), nv_(config_.bill_store) {
-  assert(!config_.pile_id.empty() && config_.pile_id.size() <= pile_id_len_max && "bad pile id");
+  assert(!config_.pile_id.empty() && config_.pile_id.size() <= contract::pile_id_len_max && "bad pile id");
   assert(config_.power_w >= 0 && config_.power_w <= charge_model::power_w_max && "pile power out of range");
   assert(config_.plug_wait_us > 0 && "the plug wait must be positive");
 }
