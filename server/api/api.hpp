@@ -39,7 +39,8 @@ struct vehicle_info {
 };
 
 // POST /v1/sessions -> 201 session_started | 402 insufficient balance | 409 pile reserved by someone else or
-// busy | 403 reservation not yours | 404 unknown pile or reservation | 400
+// busy, the caller's vehicle already in a session that may run (vehicle_busy), the named reservation not open or
+// its window not begun (reservation_not_started) | 403 reservation not yours | 404 unknown pile or reservation | 400
 struct session_request {
   std::string pile;
   std::uint64_t reservation = 0;     // 0: none (works if the pile is free)
