@@ -3,6 +3,7 @@
 #include "server/api/api.hpp"
 #include "server/handlers.hpp"
 #include "server/rows.hpp"
+#include "server/stop_secret.hpp"
 
 #include <vector>
 
@@ -155,7 +156,7 @@ http::response create_session(context& cx, std::string_view body) {
   cx.books.hold(cx.user, s.frozen, cx.now_us, {s.id, 0});
   cx.add_deadline(hold_release_at_us);
 
-  const key32 stop_secret = derive_stop_secret(cx.config.seed, s.id);
+  const key32 stop_secret = stop_secret_for(cx.config, s.id);
   api::session_started out;
   out.session = s.id;
   out.frozen = s.frozen;

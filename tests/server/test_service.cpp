@@ -787,6 +787,41 @@ TEST_SUITE("server/service") {
     CHECK(w.srv->totals().deposits == money{30001});
   }
 
+  TEST_CASE("stop secrets come from the seed alone in simulations, from the server secret when there is one") {
+    auto stop_secret_of = [](const api::session_started& s) {
+      key32 k{};
+      REQUIRE(s.stop_secret.size() == k.size());
+      std::copy(s.stop_secret.begin(), s.stop_secret.end(), k.begin());
+      return k;
+    };
+    world seeded;
+    const auto a = seeded.start("alice", "P1", money{1000});
+    CHECK(stop_secret_of(a) == derive_stop_secret(seeded.config.seed, a.session));
+
+    std::optional<key32> secrets[2];
+    for (std::uint8_t i = 0; i < 2; ++i) {
+      world w;
+      key32 server_secret{};
+      server_secret.fill(static_cast<std::uint8_t>(0xa0 + i));
+      w.config.server_secret = server_secret;
+      w.restart();
+      const auto s = w.start("alice", "P1", money{1000});
+      REQUIRE(s.session == a.session);
+      secrets[i] = stop_secret_of(s);
+      CHECK(*secrets[i] != derive_stop_secret(w.config.seed, s.session));
+      CHECK(w.authorization_of(s).stop_digest == stop_digest(*secrets[i]));
+    }
+    CHECK(*secrets[0] != *secrets[1]);
+  }
+
+  TEST_CASE("provisioning reads give back the stored pile key and user token") {
+    world w;
+    CHECK(w.srv->pile_key("P2") == w.p2_key);
+    CHECK(w.srv->pile_key("P9") == std::nullopt);
+    CHECK(w.srv->user_token("bob") == "tok-bob");
+    CHECK(w.srv->user_token("carol") == std::nullopt);
+  }
+
   TEST_CASE("a storm of repeats, lost acks, late bills and strange carriers settles every session once") {
     for (std::uint64_t seed = 1; seed <= 10; ++seed) {
       CAPTURE(seed);
