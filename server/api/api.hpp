@@ -1,6 +1,7 @@
 // The server's REST API as a real phone app knows it: paths, JSON bodies, status codes.
 // Every mutating request carries an Idempotency-Key header and a bearer token; money is a decimal string
-// ("12.60"), times are integer microseconds of simulation time, sealed tokens are base64url without padding
+// ("12.60"), times are integer microseconds of the server's clock (simulation time; under `pilesim serve`, since
+// the Unix epoch), sealed tokens are base64url without padding
 // (RFC 4648 section 5; canonical, the unused low bits of the last character are zero).
 // Bodies are plain structs with one encoder and one decoder each; decoding checks every field.
 #pragma once
