@@ -61,7 +61,8 @@ rlim_t descriptor_limit() {
 
 // Pile keys and user tokens: fresh ones for new rows, the stored ones for rows a kept database already has
 // (provisioning never replaces a key or token in force).
-provisioned_keys provision(server::service& svc, const scenarios::scenario& world, const key_source& keys) {
+provisioned_keys provision(server::service& svc, const scenarios::scenario& world, const key_source& keys,
+                           std::int64_t now_us) {
   provisioned_keys out;
   for (const auto& p : world.piles) {
     const auto& t = p.tariff ? *p.tariff : world.tariff;
@@ -73,7 +74,7 @@ provisioned_keys provision(server::service& svc, const scenarios::scenario& worl
   }
   for (const auto& u : world.users) {
     std::string token = keys.user_token(u.id);
-    if (!svc.add_user(u.id, token, u.balance, 0))
+    if (!svc.add_user(u.id, token, u.balance, now_us))
       if (auto kept = svc.user_token(u.id)) token = std::move(*kept);
     out.users.emplace_back(u.id, std::move(token));
   }
@@ -175,14 +176,14 @@ int serve_until_stopped(const serve_options& o, const scenarios::scenario& world
   sc.seed = world.seed;
   sc.server_secret = source.server_secret();
   server::service svc(*db, sc);
-  const provisioned_keys keys = provision(svc, world, source);
+  wall_clock clock;
+  const provisioned_keys keys = provision(svc, world, source, clock.now_us());
   if (!o.keys_out.empty() && !write_keys_file(o.keys_out, keys)) {
     std::cerr << o.keys_out << ": cannot write the keys file\n";
     return exit_bad_input;
   }
   print_banner(o, world, keys, source);
 
-  wall_clock clock;
   auto handle = [&svc, &clock](const http::request& req) { return svc.handle(req, clock.now_us()); };
   serve_front front(io, o.limits, handle, o.requests_max);
   if (auto ec = front.listen(at)) {
