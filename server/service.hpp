@@ -31,7 +31,7 @@ struct service_config {
   // derive_stop_secret(seed, n), as it always was, so every trace stays byte-identical. `pilesim serve` gives 32
   // bytes of real randomness as server_secret, and the seed then plays no part in any secret.
   std::uint64_t seed = 1;
-  std::optional<key32> server_secret;
+  std::optional<key32> server_secret = std::nullopt;
   // How long a hold outlives its authorization: the pile checks expiry on its own clock, which may lag the
   // server's, and the hold must last as long as any pile could still accept the authorization.
   std::int64_t clock_skew_margin_us = 5 * sim::minute;
