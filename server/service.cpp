@@ -156,6 +156,18 @@ result<void> service::add_pile(const pile_config& pile) {
   return {};
 }
 
+std::optional<key32> service::pile_key(std::string_view id) {
+  const pile_row* p = piles_.find(id);
+  if (!p) return std::nullopt;
+  return p->key;
+}
+
+std::optional<std::string> service::user_token(std::string_view id) {
+  auto c = db_.query("SELECT token FROM users WHERE id = ?1", id);
+  if (!c.step()) return std::nullopt;
+  return std::string(c.text(0));
+}
+
 http::response service::handle(const http::request& req, std::int64_t now_us) {
   try {
     if (due(now_us)) run_due(now_us);
