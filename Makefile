@@ -1,7 +1,7 @@
 # Two commands do everything on a fresh Debian bookworm machine:
 #   make run    builds pilesim (Release) and runs the default scenario (scenarios/happy_path.yaml)
-#   make test   builds everything and runs every test (Release suite + the sim, pile, server and agent
-#               suites again under ASan/UBSan)
+#   make test   builds everything and runs every test (Release suite + the sim, contract, pile, server and
+#               agent suites again under ASan/UBSan)
 # Both install missing Debian packages first (tools/install-deps.sh; needs root or sudo).
 
 BUILD      ?= build/release
@@ -27,8 +27,8 @@ $(ASAN_BUILD)/build.ninja: | deps
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DPILESIM_SANITIZE=ON
 
 test: build $(ASAN_BUILD)/build.ninja
-	cmake --build $(ASAN_BUILD) -j $(JOBS) --target test_sim test_pile test_server test_agent
-	cd $(ASAN_BUILD) && ctest --output-on-failure -R '^(sim|pile|server|agent)$$'
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target test_sim test_contract test_pile test_server test_agent
+	cd $(ASAN_BUILD) && ctest --output-on-failure -R '^(sim|contract|pile|server|agent)$$'
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build

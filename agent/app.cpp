@@ -1,7 +1,7 @@
 #include "agent/app.hpp"
 
+#include "contract/key32.hpp"
 #include "server/api.hpp"
-#include "sim/token.hpp"
 
 #include <cstring>
 #include <optional>

@@ -3,7 +3,7 @@
 // never the app's, so none of them appears here.
 #pragma once
 
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 #include "sim/time.hpp"
 
 #include <string>

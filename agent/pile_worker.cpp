@@ -1,6 +1,6 @@
 #include "agent/pile_worker.hpp"
 
-#include "sim/token.hpp"
+#include "contract/envelope.hpp"
 
 #include <algorithm>
 
@@ -204,7 +204,7 @@ sim::asio::awaitable<bool> pile_worker::housekeeping() {
 
 void pile_worker::collect(const std::string& pile, const bytes& sealed_bill) {
   // The phone cannot open a bill (it has no key); it reads the session id only to name the upload's path.
-  auto session = peek_session_id(sealed_bill);
+  auto session = contract::peek_session_id(sealed_bill);
   if (!session) {
     cx_.trace("bill_unreadable", {{"pile", pile}});
     return;

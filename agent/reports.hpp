@@ -3,7 +3,7 @@
 // an app restart never erases it, and the app never reads it to decide anything.
 #pragma once
 
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 #include "sim/time.hpp"
 
 #include <cstdint>

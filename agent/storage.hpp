@@ -6,8 +6,8 @@
 
 #include "agent/config.hpp"
 #include "agent/outbox.hpp"
+#include "contract/key32.hpp"
 #include "sim/time.hpp"
-#include "sim/token.hpp"
 
 #include <cstdint>
 #include <deque>

@@ -1,8 +1,9 @@
 #include "pile/firmware.hpp"
 
-#include "sim/pricing.hpp"
-
-#include <sodium.h>
+#include "contract/envelope.hpp"
+#include "contract/keys.hpp"
+#include "contract/pricing.hpp"
+#include "contract/seal.hpp"
 
 #include <algorithm>
 #include <cassert>
@@ -24,7 +25,7 @@ status token_status(errc e) {
 }  // namespace
 
 firmware::firmware(firmware_config config) : config_(std::move(config)), nv_(config_.bill_store) {
-  assert(!config_.pile_id.empty() && config_.pile_id.size() <= pile_id_len_max && "bad pile id");
+  assert(!config_.pile_id.empty() && config_.pile_id.size() <= contract::pile_id_len_max && "bad pile id");
   assert(config_.power_w >= 0 && config_.power_w <= charge_model::power_w_max && "pile power out of range");
   assert(config_.plug_wait_us > 0 && "the plug wait must be positive");
 }
@@ -58,8 +59,8 @@ protocol::status firmware::refuse(status s) {
 }
 
 protocol::start_reply firmware::accepted_reply(const session_record& r) const {
-  start_ack ack{r.session_id, config_.pile_id, r.counter, r.meter_start_wh, r.started_at_us};
-  return protocol::start_reply{status::ok, r.session_id, r.meter_start_wh, seal(ack, config_.key)};
+  contract::start_ack ack{r.session_id, config_.pile_id, r.counter, r.meter_start_wh, r.started_at_us};
+  return protocol::start_reply{status::ok, r.session_id, r.meter_start_wh, contract::seal(ack, config_.key)};
 }
 
 protocol::message firmware::on_start(const protocol::start_request& req, std::int64_t now_us) {
@@ -70,9 +71,9 @@ protocol::message firmware::on_start(const protocol::start_request& req, std::in
   if (faulted_) return refused(status::faulted);
   // The pile id is peeked before the MAC only to say *why* a token meant for another pile is refused;
   // nothing is accepted on its word.
-  if (auto peeked = peek_pile_id(req.authorization); peeked && *peeked != config_.pile_id)
+  if (auto peeked = contract::peek_pile_id(req.authorization); peeked && *peeked != config_.pile_id)
     return refused(status::wrong_pile);
-  auto a = open_authorization(req.authorization, config_.key);
+  auto a = contract::open_authorization(req.authorization, config_.key);
   if (!a) return refused(token_status(static_cast<errc>(a.error().value())));
   if (a->pile_id != config_.pile_id) return refused(status::wrong_pile);
 
@@ -94,7 +95,7 @@ protocol::message firmware::on_start(const protocol::start_request& req, std::in
   r.frozen = a->frozen;
   r.rate = a->rate;
   r.stop_digest = a->stop_digest;
-  r.cap_wh = energy_cap_wh(a->frozen, a->rate);
+  r.cap_wh = contract::energy_cap_wh(a->frozen, a->rate);
   r.meter_start_wh = nv_.meter_wh();
   r.started_at_us = now_us;
   r.vehicle_id = std::move(a->vehicle_id);
@@ -118,9 +119,7 @@ protocol::message firmware::on_stop(const protocol::stop_request& req, std::int6
   // The last accepted session answers a repeated stop after it ended; older sessions are unknown.
   const session_record* last = nv_.last_session();
   if (last == nullptr || last->session_id != req.session_id) return reply(status::no_session);
-  const key32 digest = stop_digest(req.stop_secret);
-  if (sodium_memcmp(digest.data(), last->stop_digest.data(), digest.size()) != 0)
-    return reply(status::bad_stop_secret);
+  if (!contract::stop_secret_matches(req.stop_secret, last->stop_digest)) return reply(status::bad_stop_secret);
   if (nv_.active_session() != nullptr) {
     if (run_) stop_run(now_us, stop_reason::user);
     else end_session(stop_reason::user, now_us);
@@ -135,7 +134,7 @@ protocol::message firmware::on_bill() {
 }
 
 protocol::message firmware::on_receipt(const protocol::receipt_request& req) {
-  auto r = open_receipt(req.receipt, config_.key);
+  auto r = contract::open_receipt(req.receipt, config_.key);
   status s = status::ok;
   std::uint64_t session_id = 0;
   if (!r) {
@@ -287,7 +286,7 @@ void firmware::stop_run(std::int64_t at_us, stop_reason reason) {
 void firmware::end_session(stop_reason reason, std::int64_t at_us) {
   const session_record* r = nv_.active_session();
   assert(r != nullptr && !run_);
-  bill b;
+  contract::bill b;
   b.session_id = r->session_id;
   b.pile_id = config_.pile_id;
   b.counter = nv_.bill_counter() + 1;
@@ -295,10 +294,10 @@ void firmware::end_session(stop_reason reason, std::int64_t at_us) {
   b.meter_stop_wh = nv_.meter_wh();
   b.started_at_us = r->started_at_us;
   b.stopped_at_us = std::max(at_us, r->started_at_us);
-  b.cost = session_cost(b.energy_wh(), r->rate);
+  b.cost = contract::session_cost(b.energy_wh(), r->rate);
   b.reason = reason;
   assert((r->cap_wh < 0 || b.energy_wh() <= r->cap_wh) && b.cost <= r->frozen && "a session went past its cap");
-  bytes sealed = seal(b, config_.key);
+  bytes sealed = contract::seal(b, config_.key);
   nv_.close_session(b, std::move(sealed));
   ++counters_.sessions_ended;
   notifications_.push_back(protocol::session_ended{b.session_id, reason});

@@ -25,7 +25,7 @@ void nv_store::open_session(session_record r) {
   open_ = true;
 }
 
-const stored_bill& nv_store::close_session(const bill& b, bytes sealed) {
+const stored_bill& nv_store::close_session(const contract::bill& b, bytes sealed) {
   assert(open_ && last_session_ && b.session_id == last_session_->session_id && "no such open session");
   assert(b.counter == bill_counter_ + 1 && "bill counters rise by one");
   assert(bills_.size() < bill_capacity_ && "the session's bill slot was taken");

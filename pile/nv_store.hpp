@@ -4,10 +4,11 @@
 // instead), never runs the meter or a counter backwards, and holds no clock and no key.
 #pragma once
 
+#include "contract/key32.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
+#include "contract/token.hpp"
 #include "sim/bytes.hpp"
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
-#include "sim/token.hpp"
 
 #include <cstdint>
 #include <deque>
@@ -21,7 +22,7 @@ struct session_record {
   std::uint64_t session_id = 0;
   std::uint64_t counter = 0;         // the authorization's counter
   money frozen;
-  tariff_rate rate;
+  contract::tariff_rate rate;
   key32 stop_digest{};
   std::int64_t cap_wh = -1;          // energy_cap_wh(frozen, rate); -1: the price is zero, no money cap
   std::int64_t meter_start_wh = 0;
@@ -32,7 +33,7 @@ struct session_record {
 // A bill as written at the end of a session: the fields and the sealed bytes handed to phones (sealed once,
 // so that every phone relays the very same bytes).
 struct stored_bill {
-  bill fields;
+  contract::bill fields;
   bytes sealed;
 };
 
@@ -61,7 +62,7 @@ class nv_store {
   // Pre: no open session, has_room(), r.counter > last_counter().
   void open_session(session_record r);
   // Ends the open session with its bill. Pre: an open session, b.counter == bill_counter() + 1.
-  const stored_bill& close_session(const bill& b, bytes sealed);
+  const stored_bill& close_session(const contract::bill& b, bytes sealed);
 
   std::size_t bill_capacity() const { return bill_capacity_; }
   std::size_t pending_bills() const { return bills_.size(); }

@@ -6,6 +6,10 @@
 #include "server/handlers.hpp"
 #include "server/rows.hpp"
 
+#include "contract/envelope.hpp"
+#include "contract/pricing.hpp"
+#include "contract/seal.hpp"
+
 #include <algorithm>
 
 namespace pilesim::server {
@@ -53,7 +57,7 @@ void settle_money(context& cx, const session_row& s, money charged) {
 }
 
 // Records the settlement: the session's outcome, and the bill and receipt exactly as sent, for repeats.
-void record(context& cx, const session_row& s, const bill& b, std::span<const std::uint8_t> sealed_bill,
+void record(context& cx, const session_row& s, const contract::bill& b, std::span<const std::uint8_t> sealed_bill,
             money charged, std::span<const std::uint8_t> sealed_receipt) {
   const std::string_view reason = to_string(b.reason);
   cx.db.run(
@@ -76,11 +80,11 @@ http::response upload_bill(context& cx, std::uint64_t id, std::string_view body)
   if (!up) return refuse(400, "bad_request", "the body is not a bill upload");
   // The bill names its pile outside the MAC so that the right key can be picked; nothing else is read before
   // the MAC holds.
-  auto pile_id = peek_pile_id(up->bill);
+  auto pile_id = contract::peek_pile_id(up->bill);
   if (!pile_id) return refuse_counted(cx, 422, "bill_forged", "forged", "the bill is not a sealed bill");
   auto pile = cx.piles.find(*pile_id);
   if (!pile) return refuse_counted(cx, 422, "bill_forged", "forged", "the bill names no known pile");
-  auto b = open_bill(up->bill, pile->key);
+  auto b = contract::open_bill(up->bill, pile->key);
   if (!b) return refuse_counted(cx, 422, "bill_forged", "forged", "the bill is not sealed by its pile");
   if (b->session_id != id)
     return refuse_counted(cx, 422, "bill_mismatch", "mismatch", "the bill is for another session");
@@ -90,7 +94,7 @@ http::response upload_bill(context& cx, std::uint64_t id, std::string_view body)
     return refuse_counted(cx, 422, "bill_mismatch", "mismatch", "the session ran on another pile");
   if (s->state == "reconciled") return repeat_answer(cx, *s, up->bill);
 
-  const money repriced = session_cost(b->energy_wh(), s->rate);
+  const money repriced = contract::session_cost(b->energy_wh(), s->rate);
   if (repriced != b->cost)
     return refuse_counted(cx, 422, "bill_repriced", "reprice_mismatch", "the bill's cost disagrees with its tariff");
   if (b->cost > s->frozen)
@@ -98,7 +102,7 @@ http::response upload_bill(context& cx, std::uint64_t id, std::string_view body)
   const money charged = std::min(repriced, s->frozen);
 
   settle_money(cx, *s, charged);
-  const bytes sealed_receipt = seal(receipt{id, s->pile, b->counter, charged}, pile->key);
+  const bytes sealed_receipt = contract::seal(contract::receipt{id, s->pile, b->counter, charged}, pile->key);
   record(cx, *s, *b, up->bill, charged, sealed_receipt);
   api::reconciled out{id, b->energy_wh(), charged, s->frozen - charged, balance_for_carrier(cx, *s), sealed_receipt,
                       cx.now_us};

@@ -4,8 +4,8 @@
 // broken disk, not an expected outcome: it throws database_error, which the service turns into a rolled-back 500.
 #pragma once
 
+#include "contract/money.hpp"
 #include "sim/error.hpp"
-#include "sim/money.hpp"
 
 #include <cstdint>
 #include <memory>

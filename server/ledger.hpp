@@ -4,8 +4,8 @@
 // money is never created or lost. It must be used inside a transaction and never decides policy (who may pay).
 #pragma once
 
+#include "contract/money.hpp"
 #include "server/database.hpp"
-#include "sim/money.hpp"
 
 #include <cstdint>
 #include <functional>

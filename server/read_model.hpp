@@ -3,9 +3,9 @@
 // Read-only and ordered (by id or by name), so that two runs with the same seed list the same rows the same way.
 #pragma once
 
+#include "contract/money.hpp"
 #include "server/database.hpp"
 #include "server/ledger.hpp"
-#include "sim/money.hpp"
 
 #include <cstdint>
 #include <optional>

@@ -2,10 +2,10 @@
 // Loaders only read; every write stays in the handler that owns the state change, next to its reasons.
 #pragma once
 
+#include "contract/key32.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
 #include "server/database.hpp"
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
-#include "sim/token.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -19,7 +19,7 @@ namespace pilesim::server {
 struct pile_row {
   std::string id;
   key32 key{};
-  tariff_rate rate;
+  contract::tariff_rate rate;
   money no_show_fee;
   std::int64_t reservation_hold_us = 0;
   std::int64_t authorization_ttl_us = 0;
@@ -40,7 +40,7 @@ struct session_row {
   std::string user;
   std::string pile;
   std::string vehicle_id;
-  tariff_rate rate;
+  contract::tariff_rate rate;
   money frozen;
   money held;
   std::string state;  // authorized | started | reconciled | expired

@@ -123,6 +123,8 @@ CREATE TABLE IF NOT EXISTS sessions (
 -- the two the same rows. Databases written by older builds drop their index on state.
 DROP INDEX IF EXISTS sessions_active_by_pile;
 CREATE INDEX IF NOT EXISTS sessions_holding_by_pile ON sessions (pile_id) WHERE held_minor > 0;
+-- The same rows by a user's vehicle, for the check that no vehicle has two sessions that may run at once.
+CREATE INDEX IF NOT EXISTS sessions_holding_by_vehicle ON sessions (user_id, vehicle_id) WHERE held_minor > 0;
 CREATE INDEX IF NOT EXISTS sessions_authorized_by_release ON sessions (hold_release_at_us) WHERE state = 'authorized';
 
 -- The bill that settled a session, exactly as the pile sealed it, and the receipt answered for it: a second

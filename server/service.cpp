@@ -6,6 +6,8 @@
 #include "server/idempotency.hpp"
 #include "server/schema.hpp"
 
+#include "contract/envelope.hpp"
+
 #include <sodium.h>
 
 #include <charconv>
@@ -136,8 +138,9 @@ result<void> service::add_user(std::string_view id, std::string_view token, mone
 }
 
 result<void> service::add_pile(const pile_config& pile) {
-  if (pile.id.empty() || pile.id.size() > pile_id_len_max || pile.rate.energy.e4 < 0 || pile.rate.service.e4 < 0 ||
-      pile.no_show_fee.minor < 0 || pile.reservation_hold_us <= 0 || pile.authorization_ttl_us <= 0)
+  if (pile.id.empty() || pile.id.size() > contract::pile_id_len_max || pile.rate.energy.e4 < 0 ||
+      pile.rate.service.e4 < 0 || pile.no_show_fee.minor < 0 || pile.reservation_hold_us <= 0 ||
+      pile.authorization_ttl_us <= 0)
     return errc::bad_value;
   transaction tx(db_);
   {
@@ -151,6 +154,18 @@ result<void> service::add_pile(const pile_config& pile) {
       pile.reservation_hold_us, pile.authorization_ttl_us);
   tx.commit();
   return {};
+}
+
+std::optional<key32> service::pile_key(std::string_view id) {
+  const pile_row* p = piles_.find(id);
+  if (!p) return std::nullopt;
+  return p->key;
+}
+
+std::optional<std::string> service::user_token(std::string_view id) {
+  auto c = db_.query("SELECT token FROM users WHERE id = ?1", id);
+  if (!c.step()) return std::nullopt;
+  return std::string(c.text(0));
 }
 
 http::response service::handle(const http::request& req, std::int64_t now_us) {

@@ -1,19 +1,20 @@
 // The backend's pure request handler: an HTTP request and the simulation time in, a response out, one SQLite
 // transaction per request. It is kept apart from transport so the simulated WAN and real TCP share it, and it
 // keeps nothing in memory that matters: a crash destroys it, a restart builds it again on the same database.
-// It never reads a clock or draws randomness; time comes from the caller and secrets derive from the seed.
+// It never reads a clock or draws randomness; time comes from the caller, and secrets derive from the seed or
+// from a server secret the caller supplies.
 #pragma once
 
+#include "contract/key32.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
 #include "server/api/http.hpp"
 #include "server/database.hpp"
 #include "server/idempotency.hpp"
 #include "server/ledger.hpp"
 #include "server/read_model.hpp"
 #include "server/rows.hpp"
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
 #include "sim/time.hpp"
-#include "sim/token.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -26,8 +27,11 @@
 namespace pilesim::server {
 
 struct service_config {
-  // The run's seed: the stop secret of session n is derive_stop_secret(seed, n).
+  // Where stop secrets come from (server/stop_secret.hpp). Simulations give only the run's seed: session n's is
+  // derive_stop_secret(seed, n), as it always was, so every trace stays byte-identical. `pilesim serve` gives 32
+  // bytes of real randomness as server_secret, and the seed then plays no part in any secret.
   std::uint64_t seed = 1;
+  std::optional<key32> server_secret = std::nullopt;
   // How long a hold outlives its authorization: the pile checks expiry on its own clock, which may lag the
   // server's, and the hold must last as long as any pile could still accept the authorization.
   std::int64_t clock_skew_margin_us = 5 * sim::minute;
@@ -41,9 +45,9 @@ struct service_config {
 
 // A pile as the operator provisions it: its MAC key and its tariff.
 struct pile_config {
-  std::string id;                    // 1..pile_id_len_max bytes
+  std::string id;                    // 1..contract::pile_id_len_max bytes
   key32 key{};                       // shared with this pile only
-  tariff_rate rate;                  // energy + service per kWh
+  contract::tariff_rate rate;        // energy + service per kWh
   money no_show_fee;                 // charged when a reservation on this pile expires unused
   std::int64_t reservation_hold_us = 15 * sim::minute;   // default reservation window
   std::int64_t authorization_ttl_us = 10 * sim::minute;  // a start authorization's life
@@ -59,6 +63,10 @@ class service {
   // Provisioning, outside the HTTP API. errc::bad_value for an invalid or already existing user or pile.
   result<void> add_user(std::string_view id, std::string_view token, money balance, std::int64_t now_us = 0);
   result<void> add_pile(const pile_config& pile);
+  // What provisioning stored, for a caller that reopens a kept database and must tell piles and users the key and
+  // token that are really in force (add_user and add_pile refuse to replace them). Empty when unknown.
+  std::optional<key32> pile_key(std::string_view id);
+  std::optional<std::string> user_token(std::string_view id);
 
   // Answers one request at simulation time `now_us`; first runs any timed work that is due by then, so the
   // answer does not depend on whether the caller ran run_due() before or after delivering the request.

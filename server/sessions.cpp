@@ -3,6 +3,10 @@
 #include "server/api/api.hpp"
 #include "server/handlers.hpp"
 #include "server/rows.hpp"
+#include "server/stop_secret.hpp"
+
+#include "contract/keys.hpp"
+#include "contract/seal.hpp"
 
 #include <vector>
 
@@ -49,6 +53,18 @@ bool pile_busy(context& cx, std::string_view pile) {
   return c.step() && c.int64(0) != 0;
 }
 
+// A vehicle can be plugged into one pile at a time: while one of its sessions may still run (the same rule as for
+// a busy pile), a second start for it is a mistake or an attempt to have two piles charge on one car's account.
+// The vehicle id is only the phone's word (no pile checks it), so it is the caller's own vehicles that count:
+// nobody can block someone else's car by naming its id.
+bool vehicle_busy(context& cx, std::string_view vehicle_id) {
+  auto c = cx.db.query(
+      "SELECT EXISTS (SELECT 1 FROM sessions WHERE user_id = ?1 AND vehicle_id = ?2 AND held_minor > 0 "
+      "AND (state = 'started' OR expires_at_us > ?3))",
+      cx.user, vehicle_id, cx.now_us);
+  return c.step() && c.int64(0) != 0;
+}
+
 // Whether the caller may start on this pile now, and which reservation the start uses.
 struct admission {
   std::optional<http::response> refusal;
@@ -66,12 +82,23 @@ admission admit(context& cx, const api::session_request& req, const pile_row& pi
     }
     if (r->pile != pile.id) return {refuse(400, "bad_request", "the reservation is for another pile"), {}};
     if (r->state != "open") return {refuse(409, "reservation_not_open", "the reservation is " + r->state), {}};
+    // Using it early would mark it used and free the pile before its window, where someone else may hold it.
+    if (r->start_us > cx.now_us) {
+      count_refusal(cx.db, "reservation_not_started");
+      return {refuse(409, "reservation_not_started",
+                     "the reservation's window starts at " + std::to_string(r->start_us) + " us"),
+              {}};
+    }
     a.reservation = r->id;
   }
   const reservation_holders holders = holders_now(cx, pile.id);
   if (req.reservation == 0) a.reservation = holders.own;
   if (holders.other) return {refuse(409, "reserved", "the pile is reserved by someone else now"), {}};
   if (pile_busy(cx, pile.id)) return {refuse(409, "busy", "the pile has an active session"), {}};
+  if (vehicle_busy(cx, req.vehicle.id)) {
+    count_refusal(cx.db, "vehicle_busy");
+    return {refuse(409, "vehicle_busy", "the vehicle has a session that may still be running"), {}};
+  }
   if (req.amount > cx.books.available(cx.user))
     return {refuse(402, "insufficient_balance", "the amount exceeds the wallet's balance"), {}};
   return a;
@@ -80,7 +107,7 @@ admission admit(context& cx, const api::session_request& req, const pile_row& pi
 // What the pile will check: sealed with its key, so the phone that relays it can change nothing.
 bytes authorization_for(context& cx, const session_row& s, const pile_row& pile, std::int64_t expires_at_us,
                         const key32& stop_secret) {
-  start_authorization auth;
+  contract::start_authorization auth;
   auth.session_id = s.id;
   auth.pile_id = pile.id;
   auth.counter = s.counter;
@@ -89,8 +116,8 @@ bytes authorization_for(context& cx, const session_row& s, const pile_row& pile,
   auth.frozen = s.frozen;
   auth.rate = s.rate;
   auth.vehicle_id = s.vehicle_id;
-  auth.stop_digest = stop_digest(stop_secret);
-  return seal(auth, pile.key);
+  auth.stop_digest = contract::stop_digest(stop_secret);
+  return contract::seal(auth, pile.key);
 }
 
 }  // namespace
@@ -99,8 +126,8 @@ http::response create_session(context& cx, std::string_view body) {
   auto req = api::parse_session_request(body);
   if (!req) return refuse(400, "bad_request", "the body is not a session request");
   if (req->amount.minor <= 0) return refuse(400, "bad_request", "the amount must be positive");
-  if (req->vehicle.id.empty() || req->vehicle.id.size() > vehicle_id_len_max || req->vehicle.battery_wh < 0 ||
-      req->vehicle.max_ac_w < 0)
+  if (req->vehicle.id.empty() || req->vehicle.id.size() > contract::vehicle_id_len_max ||
+      req->vehicle.battery_wh < 0 || req->vehicle.max_ac_w < 0)
     return refuse(400, "bad_request", "the vehicle is invalid");
   auto pile = cx.piles.find(req->pile);
   if (!pile) return refuse(404, "not_found", "no such pile");
@@ -132,7 +159,7 @@ http::response create_session(context& cx, std::string_view body) {
   cx.books.hold(cx.user, s.frozen, cx.now_us, {s.id, 0});
   cx.add_deadline(hold_release_at_us);
 
-  const key32 stop_secret = derive_stop_secret(cx.config.seed, s.id);
+  const key32 stop_secret = stop_secret_for(cx.config, s.id);
   api::session_started out;
   out.session = s.id;
   out.frozen = s.frozen;
@@ -154,7 +181,7 @@ http::response confirm_started(context& cx, std::uint64_t id, std::string_view b
   }
   auto pile = cx.piles.find(s->pile);
   if (!pile) throw database_error("session " + std::to_string(id) + " names an unknown pile");
-  auto ack = open_start_ack(up->ack, pile->key);
+  auto ack = contract::open_start_ack(up->ack, pile->key);
   if (!ack) {
     count_refusal(cx.db, "started_forged");
     return refuse(422, "forged", "the acknowledgement is not sealed by the session's pile");

@@ -203,14 +203,44 @@ int main(int argc, char** argv) {
   merge->add_option("inputs", merge_in, "Shard CSVs")->required()->check(CLI::ExistingFile);
 
   pilesim::tools::serve_options vopt;
-  auto* serve = app.add_subcommand("serve", "The same server over real HTTP on loopback, provisioned from a scenario");
+  vopt.limits.connections_max = 0;  // derived from RLIMIT_NOFILE unless given
+  auto* serve = app.add_subcommand("serve", "The same server over real HTTP, provisioned from a scenario");
   serve->add_option("scenario", vopt.scenario_path, "Scenario whose piles, users and tariff to provision")
       ->required()
       ->check(CLI::ExistingFile);
   serve->add_option("--address", vopt.address, "Address to listen on (loopback by default)");
-  serve->add_option("--port", vopt.port, "Port (0: any free port)");
+  serve->add_flag("--listen-any", vopt.listen_any, "Allow an --address that is not loopback");
+  serve->add_option("--port", vopt.port, "Port (0: any free port, printed)");
   serve->add_option("--db", vopt.db_path, "SQLite database file (WAL); :memory: by default");
   serve->add_option("--requests-max", vopt.requests_max, "Stop after this many requests (0: never)");
+  serve->add_flag("--deterministic-keys", vopt.deterministic_keys,
+                  "Derive pile keys, tokens and stop secrets from the scenario's seed (NOT SECRET: tests only)");
+  serve->add_option("--keys-out", vopt.keys_out, "Also write the pile keys and user tokens to this JSON file (0600)");
+  auto& lim = vopt.limits;
+  serve->add_option("--connections-max", lim.connections_max,
+                    "Connections open at once (default: 256, fewer if RLIMIT_NOFILE is low)")
+      ->check(CLI::Range(1, 1'000'000));
+  serve->add_option("--header-bytes-max", lim.header_bytes_max, "Request line and headers, else 431")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 1024 * 1024));
+  serve->add_option("--body-bytes-max", lim.body_bytes_max, "Request body, else 413")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 16 * 1024 * 1024));
+  serve->add_option("--idle-timeout-ms", lim.idle_timeout_ms, "Close a connection with no request begun")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  serve->add_option("--header-timeout-ms", lim.header_timeout_ms, "From a request's first byte to its header's end")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  serve->add_option("--read-timeout-ms", lim.read_timeout_ms, "From a request's first byte to its body's end")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  serve->add_option("--write-timeout-ms", lim.write_timeout_ms, "To write one response")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3'600'000));
+  serve->add_option("--shutdown-grace-ms", lim.shutdown_grace_ms, "For in-flight requests after SIGTERM/SIGINT")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600'000));
 
   auto* bench = app.add_subcommand("bench", "Benchmarks that print figures");
   bench->require_subcommand(1);

@@ -3,7 +3,7 @@
 // named here once and nowhere else. Money stays integer until it is printed here; no row holds a newline.
 #pragma once
 
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 #include "sim/time.hpp"
 
 #include <cstdint>

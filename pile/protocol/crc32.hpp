@@ -1,6 +1,6 @@
 // CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) that closes every BLE frame of the pile protocol.
 // It detects corruption on the link; it is not a defence against anyone: authenticity comes from the MACs
-// of sim/token.hpp. Never use it where an attacker chooses the bytes and the outcome matters.
+// of contract/seal.hpp. Never use it where an attacker chooses the bytes and the outcome matters.
 #pragma once
 
 #include <cstdint>

@@ -4,9 +4,10 @@
 // every length, count and enum is checked, and garbage gives an error value, never a crash.
 #pragma once
 
+#include "contract/key32.hpp"
+#include "contract/stop_reason.hpp"
 #include "sim/bytes.hpp"
 #include "sim/error.hpp"
-#include "sim/token.hpp"
 
 #include <cstdint>
 #include <string>

@@ -3,9 +3,9 @@
 // it never repairs. Each verdict names the session or pile it is about, so a failing run says where to look.
 #pragma once
 
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
 #include "scenarios/engine/outcome.hpp"
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
 
 #include <cstdint>
 #include <map>

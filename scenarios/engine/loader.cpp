@@ -24,7 +24,7 @@ using keys = std::initializer_list<std::string_view>;
 
 // Collection stops here even before sorting; far more than anyone reads, small enough to stay bounded.
 constexpr std::size_t collected_max = 1000;
-constexpr std::size_t id_len_max = 32;  // sim/token.hpp: pile and vehicle ids travel in sealed tokens
+constexpr std::size_t id_len_max = 32;  // pile and vehicle ids, bounded as in contract/envelope.hpp and token.hpp
 constexpr std::int64_t mtu_min = 23;    // the ATT MTU every BLE device supports
 constexpr std::int64_t mtu_max = 517;   // the largest ATT MTU BLE allows
 constexpr std::int64_t bill_store_max = 1'000'000;
@@ -1019,7 +1019,7 @@ void converter::convert_session_expectations(const yaml_node& n, const std::stri
     }
     if (const auto* x = m.get("stop_reason")) {
       if (auto v = one_of(*x, m.path("stop_reason"), "stop_reason", stop_reason_words)) {
-        // The words are the pile's own (sim/token.hpp); a mismatch here is a bug, not an input error.
+        // The words are the pile's own (contract/stop_reason.hpp); a mismatch here is a bug, not an input error.
         if (!parse_stop_reason(to_string(*v))) throw std::logic_error("bug: stop reason words out of date");
         se.reason = located<stop_reason>{*v, to_source(x->pos)};
       }

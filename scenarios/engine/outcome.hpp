@@ -3,7 +3,7 @@
 // they never reach into a live world. Money stays integer minor units until it is printed.
 #pragma once
 
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 #include "sim/time.hpp"
 
 #include <cstdint>

@@ -4,10 +4,10 @@
 // parses, draws random numbers or knows about YAML. A range to be drawn at run time stays a range.
 #pragma once
 
-#include "sim/money.hpp"
-#include "sim/pricing.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
+#include "contract/stop_reason.hpp"
 #include "sim/time.hpp"
-#include "sim/token.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -62,7 +62,7 @@ struct tariff_config {
   sim::time_us reservation_hold_us = 15 * sim::minute;  // held this long past the reservation's start
   sim::time_us authorization_ttl_us = 10 * sim::minute; // a start authorization expires this long after issue
 
-  tariff_rate rate() const { return {energy_per_kwh, service_per_kwh}; }
+  contract::tariff_rate rate() const { return {energy_per_kwh, service_per_kwh}; }
 };
 
 struct pile_config {

@@ -3,7 +3,7 @@
 // no locale, no YAML. It never knows where a value sits in a file; the loader adds that to the reason.
 #pragma once
 
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 #include "sim/time.hpp"
 
 #include <boost/assert/source_location.hpp>
@@ -50,10 +50,10 @@ parsed<std::uint64_t> parse_seed(std::string_view text);
 // `true` or `false` (also `True`/`TRUE`/`False`/`FALSE`, as YAML 1.2 spells them); never yes/no/on/off.
 parsed<bool> parse_flag(std::string_view text);
 
-// Money that is never negative, at most 2 decimals (sim/money.hpp), with a reason people understand.
+// Money that is never negative, at most 2 decimals (contract/money.hpp), with a reason people understand.
 parsed<money> parse_amount(std::string_view text);
 
-// A price per kWh, at most 4 decimals (sim/money.hpp), with a reason people understand.
+// A price per kWh, at most 4 decimals (contract/money.hpp), with a reason people understand.
 parsed<price_per_kwh> parse_kwh_price(std::string_view text);
 
 // `a..b` split at the first ".." (either side may be empty: parsing it says why); nullopt without "..".

@@ -1,7 +1,7 @@
 #include "scenarios/engine/wiring.hpp"
 
+#include "contract/keys.hpp"
 #include "sim/ble_link.hpp"
-#include "sim/token.hpp"
 
 namespace pilesim::scenarios {
 namespace {
@@ -13,7 +13,7 @@ void add_piles(world_parts& w, sim::kernel& k, const scenario& s, std::uint64_t 
     const tariff_config& t = tariff_of(s, p);
     server::pile_config pc;
     pc.id = p.id;
-    pc.key = derive_pile_key(seed, p.id);
+    pc.key = contract::derive_pile_key(seed, p.id);
     pc.rate = t.rate();
     pc.no_show_fee = t.no_show_fee;
     pc.reservation_hold_us = t.reservation_hold_us;
@@ -60,7 +60,7 @@ agent::agent_config agent_config_of(const user_config& u, const std::string& tok
 void add_user(world_parts& w, sim::kernel& k, const user_config& u, const scenario& s, std::uint64_t seed) {
   user_parts& up = w.users[u.id];
   up.cfg = &u;
-  const std::string token = derive_user_token(seed, u.id);
+  const std::string token = contract::derive_user_token(seed, u.id);
   (void)w.server->svc()->add_user(u.id, token, u.balance, 0);
   up.wan = std::make_unique<sim::link>(k, "wan/" + u.id, w.wan_model);
   w.server->attach(*up.wan);

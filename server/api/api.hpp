@@ -1,13 +1,14 @@
 // The server's REST API as a real phone app knows it: paths, JSON bodies, status codes.
 // Every mutating request carries an Idempotency-Key header and a bearer token; money is a decimal string
-// ("12.60"), times are integer microseconds of simulation time, sealed tokens are base64url without padding
+// ("12.60"), times are integer microseconds of the server's clock (simulation time; under `pilesim serve`, since
+// the Unix epoch), sealed tokens are base64url without padding
 // (RFC 4648 section 5; canonical, the unused low bits of the last character are zero).
 // Bodies are plain structs with one encoder and one decoder each; decoding checks every field.
 #pragma once
 
+#include "contract/money.hpp"
 #include "sim/bytes.hpp"
 #include "sim/error.hpp"
-#include "sim/money.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -39,7 +40,8 @@ struct vehicle_info {
 };
 
 // POST /v1/sessions -> 201 session_started | 402 insufficient balance | 409 pile reserved by someone else or
-// busy | 403 reservation not yours | 404 unknown pile or reservation | 400
+// busy, the caller's vehicle already in a session that may run (vehicle_busy), the named reservation not open or
+// its window not begun (reservation_not_started) | 403 reservation not yours | 404 unknown pile or reservation | 400
 struct session_request {
   std::string pile;
   std::uint64_t reservation = 0;     // 0: none (works if the pile is free)

@@ -1,6 +1,9 @@
 // The phone agent end to end: real pile actors over BLE links, the real server handler behind a tiny WAN
 // server coroutine, and the user's commands played at their times. Each case checks where the money ended up.
 #include "agent/agent.hpp"
+#include "contract/keys.hpp"
+#include "contract/pricing.hpp"
+#include "contract/seal.hpp"
 #include "pile/pile_actor.hpp"
 #include "server/api/http.hpp"
 #include "server/database.hpp"
@@ -9,8 +12,6 @@
 #include "sim/kernel.hpp"
 #include "sim/link.hpp"
 #include "sim/mailbox.hpp"
-#include "sim/pricing.hpp"
-#include "sim/token.hpp"
 
 #include "tests/support/result_printing.hpp"
 
@@ -24,6 +25,7 @@
 #include <string>
 
 using namespace pilesim;
+using namespace pilesim::contract;
 
 namespace {
 

@@ -2,14 +2,16 @@
 // idempotent repeats, a full bill store, power loss and receipts.
 #include "pile/firmware.hpp"
 
-#include "sim/pricing.hpp"
-#include "sim/token.hpp"
+#include "contract/keys.hpp"
+#include "contract/pricing.hpp"
+#include "contract/seal.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 
 using namespace pilesim;
+using namespace pilesim::contract;
 using namespace pilesim::pile;
 using protocol::status;
 

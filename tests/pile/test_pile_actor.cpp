@@ -7,8 +7,10 @@
 #include "sim/ble_link.hpp"
 #include "sim/kernel.hpp"
 #include "sim/mailbox.hpp"
-#include "sim/pricing.hpp"
-#include "sim/token.hpp"
+#include "contract/pricing.hpp"
+#include "contract/envelope.hpp"
+#include "contract/keys.hpp"
+#include "contract/seal.hpp"
 
 #include "tests/support/result_printing.hpp"
 
@@ -18,6 +20,7 @@
 #include <vector>
 
 using namespace pilesim;
+using namespace pilesim::contract;
 
 namespace {
 

@@ -2,6 +2,10 @@
 #include "server/api/http.hpp"
 #include "server/service.hpp"
 
+#include "contract/envelope.hpp"
+#include "contract/keys.hpp"
+#include "contract/seal.hpp"
+
 #include "tests/support/result_printing.hpp"
 #include "tests/support/splitmix.hpp"
 
@@ -13,6 +17,7 @@
 #include <string>
 
 using namespace pilesim;
+using namespace pilesim::contract;
 using namespace pilesim::server;
 
 namespace {
@@ -77,10 +82,12 @@ struct world {
     return api::parse_reservation(res.body).value();
   }
 
+  // The vehicle is the user's own "V-<user>" unless named.
   http::response start_raw(const std::string& user, const std::string& pile, money amount,
-                           std::uint64_t reservation = 0, std::string key = "") {
+                           std::uint64_t reservation = 0, std::string key = "", std::string vehicle = "") {
+    if (vehicle.empty()) vehicle = "V-" + user;
     return post(user, "/v1/sessions",
-                api::to_json(api::session_request{pile, reservation, {"V-" + user, 60'000, 7'000}, amount}),
+                api::to_json(api::session_request{pile, reservation, {vehicle, 60'000, 7'000}, amount}),
                 std::move(key));
   }
   api::session_started start(const std::string& user, const std::string& pile, money amount,
@@ -462,6 +469,61 @@ TEST_SUITE("server/service") {
     w.check_books();
   }
 
+  TEST_CASE("a vehicle gets no second session while its first may still run (409 vehicle_busy)") {
+    world w;
+    const auto s = w.start("alice", "P1", money{5000});
+    auto twice = w.start_raw("alice", "P2", money{1000});
+    CHECK(twice.status == 409);
+    CHECK(w.error_of(twice) == "vehicle_busy");
+    CHECK(w.refused("vehicle_busy") == 1);
+    CHECK(w.srv->sessions().size() == 1);
+    CHECK(w.wallet("alice").held == money{5000});
+
+    // Started, it blocks the vehicle until its bill comes back, however long that takes.
+    REQUIRE(w.confirm("alice", s.session, w.ack_for(s)).status == 200);
+    w.now = 3 * sim::hour;
+    CHECK(w.error_of(w.start_raw("alice", "P2", money{1000})) == "vehicle_busy");
+    REQUIRE(w.upload("alice", s.session, w.bill_for(s, 1000)).status == 200);
+    const auto s2 = w.start("alice", "P2", money{1000});
+    CHECK(w.refused("vehicle_busy") == 2);
+
+    // Another of the caller's vehicles is another car; another user naming this vehicle blocks nothing of hers.
+    CHECK(w.start_raw("alice", "P1", money{1000}, 0, "", "V-second").status == 201);
+    REQUIRE(w.upload("alice", s2.session, w.bill_for(s2, 100)).status == 200);
+    CHECK(w.start_raw("bob", "P2", money{1000}, 0, "", "V-alice").status == 201);
+    w.check_books();
+  }
+
+  TEST_CASE("an authorization that expired unused no longer blocks its vehicle") {
+    world w;
+    const auto s = w.start("alice", "P1", money{5000});
+    const auto a = w.authorization_of(s);
+    w.now = a.expires_at_us - 1;
+    CHECK(w.error_of(w.start_raw("alice", "P2", money{1000})) == "vehicle_busy");
+    w.now = a.expires_at_us;
+    CHECK(w.start_raw("alice", "P2", money{1000}).status == 201);
+    w.check_books();
+  }
+
+  TEST_CASE("a start naming a reservation whose window has not begun is 409 reservation_not_started") {
+    world w;
+    const auto r = w.reserve("alice", "P1", 10 * minute_us);
+    w.now = 10 * minute_us - 1;
+    const auto early = w.start_raw("alice", "P1", money{1000}, r.id);
+    CHECK(early.status == 409);
+    CHECK(w.error_of(early) == "reservation_not_started");
+    CHECK(w.refused("reservation_not_started") == 1);
+    CHECK(w.reservation(r.id).state == "open");
+    CHECK(w.srv->sessions().empty());
+    CHECK(w.wallet("alice").held == money{0});
+
+    w.now = 10 * minute_us;
+    const auto s = w.start("alice", "P1", money{1000}, r.id);
+    CHECK(w.session(s.session).reservation == r.id);
+    CHECK(w.reservation(r.id).state == "used");
+    w.check_books();
+  }
+
   TEST_CASE("a cancelled reservation frees its window and costs nothing; only an open one can be cancelled") {
     world w;
     const auto r = w.reserve("alice", "P1", 10 * minute_us);
@@ -488,7 +550,7 @@ TEST_SUITE("server/service") {
     CHECK(w.wallet("alice").held == money{0});
     CHECK(w.start_raw("alice", "P1", money{20000}).status == 201);
     CHECK(w.wallet("alice").balance == money{0});
-    CHECK(w.start_raw("alice", "P2", money{1}).status == 402);
+    CHECK(w.start_raw("alice", "P2", money{1}, 0, "", "V-other").status == 402);
     w.check_books();
   }
 
@@ -719,6 +781,41 @@ TEST_SUITE("server/service") {
     CHECK_FALSE(w.srv->add_pile({"", w.p1_key, w.rate, money{0}, minute_us, minute_us}));
     CHECK_FALSE(w.srv->add_pile({"P3", w.p1_key, w.rate, money{0}, 0, minute_us}));
     CHECK(w.srv->totals().deposits == money{30001});
+  }
+
+  TEST_CASE("stop secrets come from the seed alone in simulations, from the server secret when there is one") {
+    auto stop_secret_of = [](const api::session_started& s) {
+      key32 k{};
+      REQUIRE(s.stop_secret.size() == k.size());
+      std::copy(s.stop_secret.begin(), s.stop_secret.end(), k.begin());
+      return k;
+    };
+    world seeded;
+    const auto a = seeded.start("alice", "P1", money{1000});
+    CHECK(stop_secret_of(a) == derive_stop_secret(seeded.config.seed, a.session));
+
+    std::optional<key32> secrets[2];
+    for (std::uint8_t i = 0; i < 2; ++i) {
+      world w;
+      key32 server_secret{};
+      server_secret.fill(static_cast<std::uint8_t>(0xa0 + i));
+      w.config.server_secret = server_secret;
+      w.restart();
+      const auto s = w.start("alice", "P1", money{1000});
+      REQUIRE(s.session == a.session);
+      secrets[i] = stop_secret_of(s);
+      CHECK(*secrets[i] != derive_stop_secret(w.config.seed, s.session));
+      CHECK(w.authorization_of(s).stop_digest == stop_digest(*secrets[i]));
+    }
+    CHECK(*secrets[0] != *secrets[1]);
+  }
+
+  TEST_CASE("provisioning reads give back the stored pile key and user token") {
+    world w;
+    CHECK(w.srv->pile_key("P2") == w.p2_key);
+    CHECK(w.srv->pile_key("P9") == std::nullopt);
+    CHECK(w.srv->user_token("bob") == "tok-bob");
+    CHECK(w.srv->user_token("carol") == std::nullopt);
   }
 
   TEST_CASE("a storm of repeats, lost acks, late bills and strange carriers settles every session once") {

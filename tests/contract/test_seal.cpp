@@ -1,8 +1,10 @@
 // Sealed tokens: the MAC is keyed BLAKE2b with a 16-byte output over everything before it, computed the same
 // way whatever the per-thread cache of keyed states holds; any change to a sealed token, a cut, or the wrong
 // key is refused. Behind a good MAC, the decoder still refuses anything but the one encoding of valid values.
-#include "sim/token.hpp"
+#include "contract/seal.hpp"
 
+#include "contract/envelope.hpp"
+#include "contract/keys.hpp"
 #include "sim/rng.hpp"
 
 #include <doctest/doctest.h>
@@ -14,6 +16,7 @@
 #include <vector>
 
 using namespace pilesim;
+using namespace pilesim::contract;
 
 namespace {
 
@@ -27,8 +30,7 @@ key32 key_of(std::uint8_t a, std::uint8_t b) {
 
 receipt sample_receipt(std::uint64_t session) { return receipt{session, "P1", 9, money{1260}}; }
 
-constexpr std::size_t mac_len = 16;
-static_assert(mac_len == crypto_generichash_BYTES_MIN);
+static_assert(mac_len == 16 && mac_len == crypto_generichash_BYTES_MIN);
 
 // The MAC computed independently, straight from libsodium.
 std::array<std::uint8_t, mac_len> expected_mac(const bytes& sealed, const key32& key) {
@@ -101,7 +103,7 @@ bytes header(std::uint8_t kind, std::uint64_t session) {
 
 }  // namespace
 
-TEST_SUITE("sim/token") {
+TEST_SUITE("contract/seal") {
   TEST_CASE("the MAC is keyed BLAKE2b with a 16-byte output over the token's body") {
     const key32 key = derive_pile_key(1, "P1");
     const bytes sealed = seal(sample_receipt(5), key);

@@ -3,11 +3,11 @@
 // It must never use floating point or round twice.
 #pragma once
 
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 
 #include <cstdint>
 
-namespace pilesim {
+namespace pilesim::contract {
 
 struct tariff_rate {
   price_per_kwh energy;   // energy_per_kwh
@@ -22,4 +22,4 @@ money session_cost(std::int64_t energy_wh, tariff_rate rate);
 // Postcondition: session_cost(result) <= frozen < session_cost(result + 1).
 std::int64_t energy_cap_wh(money frozen, tariff_rate rate);
 
-}  // namespace pilesim
+}  // namespace pilesim::contract

@@ -1,8 +1,8 @@
-#include "sim/pricing.hpp"
+#include "contract/pricing.hpp"
 
 #include <cassert>
 
-namespace pilesim {
+namespace pilesim::contract {
 namespace {
 // Wh * (1/10000 currency per kWh) -> minor units (1/100): divide by 1000 (Wh per kWh) * 10000 / 100.
 constexpr std::int64_t divisor = 100'000;
@@ -24,4 +24,4 @@ std::int64_t energy_cap_wh(money frozen, tariff_rate rate) {
   return cap;
 }
 
-}  // namespace pilesim
+}  // namespace pilesim::contract

@@ -1,4 +1,4 @@
-#include "sim/money.hpp"
+#include "contract/money.hpp"
 
 #include <cstdlib>
 #include <limits>

@@ -1,0 +1,63 @@
+// The four kinds of sealed token that server and pile exchange end to end through the untrusted phone: a start
+// authorization (server -> pile), a start acknowledgement and a bill (pile -> server), and a receipt
+// (server -> pile). Plain values; their wire form is contract/seal.hpp's, behind contract/envelope.hpp's
+// header. The phone relays them as opaque bytes and never includes this header.
+#pragma once
+
+#include "contract/key32.hpp"
+#include "contract/money.hpp"
+#include "contract/pricing.hpp"
+#include "contract/stop_reason.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace pilesim::contract {
+
+inline constexpr std::size_t vehicle_id_len_max = 32;
+
+struct start_authorization {
+  std::uint64_t session_id = 0;
+  std::string pile_id;
+  std::uint64_t counter = 0;        // per pile, strictly rising; the pile refuses anything not above its last
+  std::int64_t issued_at_us = 0;    // server clock
+  std::int64_t expires_at_us = 0;   // the pile refuses it after this instant on its own clock
+  money frozen;                     // the cap: the pile never delivers energy costing more
+  tariff_rate rate;                 // the tariff the server will reprice with
+  std::string vehicle_id;
+  key32 stop_digest{};              // stop_digest(stop secret of this session)
+};
+
+struct bill {
+  std::uint64_t session_id = 0;
+  std::string pile_id;
+  std::uint64_t counter = 0;        // the pile's bill counter, strictly rising per pile
+  std::int64_t meter_start_wh = 0;  // the pile's monotonic register at start and stop
+  std::int64_t meter_stop_wh = 0;
+  std::int64_t started_at_us = 0;   // pile clock
+  std::int64_t stopped_at_us = 0;
+  money cost;                       // session_cost(meter_stop_wh - meter_start_wh, rate)
+  stop_reason reason = stop_reason::user;
+
+  std::int64_t energy_wh() const { return meter_stop_wh - meter_start_wh; }
+};
+
+// The pile's signed word that it accepted an authorization and started: lets the server keep the hold
+// past the authorization's expiry (a session that never started has its hold released).
+struct start_ack {
+  std::uint64_t session_id = 0;
+  std::string pile_id;
+  std::uint64_t counter = 0;        // the authorization's counter
+  std::int64_t meter_start_wh = 0;
+  std::int64_t started_at_us = 0;   // pile clock
+};
+
+struct receipt {
+  std::uint64_t session_id = 0;
+  std::string pile_id;
+  std::uint64_t bill_counter = 0;
+  money charged;
+};
+
+}  // namespace pilesim::contract
