@@ -168,18 +168,27 @@ sim::asio::awaitable<result<protocol::message>> ble_client::request(protocol::me
   const std::string_view name = protocol::name_of(m);
   const bytes wire = protocol::encode(protocol::frame{seq, std::move(m)});
   const ble_options& o = cx_.cfg.ble;
+  std::uint64_t handed_up_to = 0;  // the link's handed() count after the last copy went to the link
   for (int attempt = 1; attempt <= o.request_tries_max; ++attempt) {
     if (!connected()) co_return errc::disconnected;
-    if (attempt > 1) {
-      ++cx_.counters.ble_retries;
-      cx_.trace("ble_retry", {{"msg", name}, {"seq", unsigned{seq}}, {"attempt", attempt}});
-    }
-    if (!send(wire)) {
-      // The link has no connection even if its event has not reached us yet: believe the link.
-      state_ = state::idle;
-      dropped_ = true;
-      drop_state();
-      co_return errc::disconnected;
+    if (attempt > 1 && link_->acknowledged(sim::ble_link::phone) < handed_up_to) {
+      // The last copy is still being retransmitted by the link: another would only queue behind it. The try
+      // counts all the same, so the request stays bounded by request_tries_max x request_timeout.
+      ++cx_.counters.ble_still_sending;
+      cx_.trace("ble_still_sending", {{"msg", name}, {"seq", unsigned{seq}}, {"attempt", attempt}});
+    } else {
+      if (attempt > 1) {
+        ++cx_.counters.ble_retries;
+        cx_.trace("ble_retry", {{"msg", name}, {"seq", unsigned{seq}}, {"attempt", attempt}});
+      }
+      if (!send(wire)) {
+        // The link has no connection even if its event has not reached us yet: believe the link.
+        state_ = state::idle;
+        dropped_ = true;
+        drop_state();
+        co_return errc::disconnected;
+      }
+      handed_up_to = link_->handed(sim::ble_link::phone);
     }
     const sim::time_us deadline = cx_.k.now() + o.request_timeout_us;
     for (;;) {

@@ -42,6 +42,7 @@ class ble_client {
 
   // One request, one reply (same seq). errc::timeout after every try went unanswered, errc::disconnected when
   // the connection dropped (the caller may connect again and repeat: the pile answers a repeat the same way).
+  // A try whose time runs out while the link still retransmits the last copy sends nothing: it waits again.
   sim::asio::awaitable<result<protocol::message>> request(protocol::message m);
 
   // Returns when something needs the worker: a notification is waiting, the connection dropped, or poke()

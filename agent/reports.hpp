@@ -42,6 +42,7 @@ struct agent_counters {
   std::uint64_t ble_connect_failures = 0; // attempts that did not connect
   std::uint64_t ble_requests = 0;
   std::uint64_t ble_retries = 0;          // request frames sent again with the same seq
+  std::uint64_t ble_still_sending = 0;    // tries that sent nothing: the link still retransmitted the last copy
   std::uint64_t ble_timeouts = 0;         // requests that got no reply after every retry
   std::uint64_t bills_collected = 0;      // new bills put in the outbox (any user's)
   std::uint64_t bills_uploaded = 0;       // answered 200 by the server

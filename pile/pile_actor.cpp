@@ -85,6 +85,12 @@ void pile_actor::on_deadline() {
     if (const auto d = fw_.next_deadline(); d && *d <= now) fw_.on_deadline(now);
   for (link_state& ls : links_) {
     if (ls.indications.empty() || ls.indications.front().resend_at_us > now) continue;
+    indication& i = ls.indications.front();
+    if (ls.link->acknowledged(sim::ble_link::pile) < i.handed_up_to) {
+      // Its last copy is still on its way (a slow link retransmits): another would only queue behind it.
+      i.resend_at_us = now + indication_retry_us;
+      continue;
+    }
     ++stats_.indication_resends;
     send_indication(ls);
   }
@@ -105,6 +111,7 @@ void pile_actor::send_indication(link_state& ls) {
   i.gap_us = i.gap_us == 0 ? indication_retry_us : std::min(i.gap_us * 2, indication_retry_max_us);
   i.resend_at_us = k_.now() + i.gap_us;
   send_frame(ls, i.wire);
+  i.handed_up_to = ls.link->handed(sim::ble_link::pile);
 }
 
 void pile_actor::on_confirm(link_state& ls, std::uint16_t seq, const protocol::session_ended_confirm& c) {
@@ -265,10 +272,7 @@ void pile_actor::power_off() {
   inbox_.clear();  // RAM: queued packets are gone with the power
   for (link_state& ls : links_) {
     forget_connection(ls);
-    sim::link_model m = ls.link->model();
-    ls.down_before_power_off = m.down;
-    m.down = true;
-    ls.link->set_model(m);
+    ls.link->set_pile_powered(false);
   }
   after_input();
   poke();
@@ -276,12 +280,7 @@ void pile_actor::power_off() {
 
 void pile_actor::power_on() {
   if (fw_.powered()) return;
-  // Only `down` is restored: the rest of the model may have been changed by a fault meanwhile.
-  for (link_state& ls : links_) {
-    sim::link_model m = ls.link->model();
-    m.down = ls.down_before_power_off;
-    ls.link->set_model(m);
-  }
+  for (link_state& ls : links_) ls.link->set_pile_powered(true);
   fw_.power_on(k_.now());
   trace("power_on");
   after_input();

@@ -3,8 +3,10 @@
 // the world's physical acts (cable, power). It adds no policy of its own: every decision is the firmware's.
 // A repeated request on one connection is answered from a cached reply, so the firmware acts on it once.
 // A session_ended goes to every connected phone as an indication: repeated on that connection, with a widening
-// gap, until the phone confirms it (the link loses packets; a phone that never hears its session end would never
-// fetch the bill). A connection that drops forgets its indications: the next hello tells the state anyway.
+// gap, until the phone confirms it (the link delivers what it acknowledges, but the phone's stack may still lose
+// or break a packet; a phone that never hears its session end would never fetch the bill). It is not repeated
+// while the link still holds the last copy: that one is on its way. A connection that drops forgets its
+// indications: the next hello tells the state anyway.
 #pragma once
 
 #include "pile/firmware.hpp"
@@ -65,8 +67,8 @@ class pile_actor {
   // Physical acts, called by the world from its events (never from inside an actor).
   void plug(vehicle v);
   std::optional<vehicle> unplug();
-  // Power loss: the firmware loses RAM and every link to this pile goes dead, so connected phones are dropped by
-  // the supervision timeout. power_on() brings the links back as they were.
+  // Power loss: the firmware loses RAM and the radio of every link to this pile goes dead, so connected phones
+  // are dropped by the supervision timeout. power_on() brings the radio back.
   void power_off();
   void power_on();
 
@@ -85,6 +87,7 @@ class pile_actor {
     sim::time_us resend_at_us = 0;
     sim::time_us gap_us = 0;
     int sent = 0;
+    std::uint64_t handed_up_to = 0;  // the link's handed() count after its last copy was sent
   };
   struct link_state {
     sim::ble_link* link = nullptr;
@@ -93,7 +96,6 @@ class pile_actor {
     bytes last_reply;                       // its encoded reply, sent again for a repeat
     std::deque<indication> indications;     // unconfirmed, oldest first; only the front one is in flight
     bool connected = false;
-    bool down_before_power_off = false;
   };
   struct inbound {
     std::size_t link = wake;

@@ -19,7 +19,7 @@ result<void> link::send(int side, bytes frame) {
   if (!connected_) return errc::disconnected;
   ++stats_.sent;
   const int to = 1 - side;
-  if (!carries()) {
+  if (model_.down) {
     ++stats_.dropped;
     trace("drop", {{"from", side}, {"bytes", frame.size()}, {"why", "down"}});
     return {};
@@ -41,7 +41,7 @@ result<void> link::send(int side, bytes frame) {
 void link::schedule_delivery(int to, bytes frame) {
   time_us delay = static_cast<time_us>(rng_.uniform(static_cast<std::uint64_t>(model_.delay_min_us),
                                                     static_cast<std::uint64_t>(model_.delay_max_us)));
-  time_us when = arrival_time(k_.now() + delay);
+  time_us when = k_.now() + delay;
   // Links are FIFO (BLE and TCP both are) unless a reorder draw lets this frame overtake earlier ones.
   if (rng_.bernoulli(model_.reorder_ppb)) {
     if (when < last_arrival_[to]) {

@@ -1,7 +1,8 @@
 // A link carries byte frames between its two sides after a sampled delay, under a fault model that a
 // scenario may change at any time: loss, duplication, reordering, down, and disconnects that both sides
 // learn of. Every drop, duplicate and disconnect is a trace event. Frames sent before a disconnect are never
-// delivered after it. A link never reads a clock or a random source other than the kernel's.
+// delivered after it. A link never reads a clock or a random source other than the kernel's. (The phone-pile
+// link is sim/ble_link: it shares only the events it hands its sides.)
 #pragma once
 
 #include "sim/bytes.hpp"
@@ -46,7 +47,6 @@ class link {
   using sink = std::function<void(link_event&&)>;
 
   link(kernel& k, std::string name, link_model model);
-  virtual ~link() = default;
   link(const link&) = delete;
   link& operator=(const link&) = delete;
 
@@ -55,7 +55,7 @@ class link {
   void attach(int side, sink s) { sinks_[side] = std::move(s); }
 
   const link_model& model() const { return model_; }
-  virtual void set_model(const link_model& m) { model_ = m; }
+  void set_model(const link_model& m) { model_ = m; }
 
   // Sends a frame from `side`. A frame the link cannot carry is counted and traced as dropped; the sender is
   // told only what it could know locally (errc::disconnected when there is no connection).
@@ -63,25 +63,15 @@ class link {
 
   bool connected() const { return connected_; }
   // Cuts the connection: frames in flight are lost and both sides get a `disconnected` event now.
-  virtual void disconnect(std::string_view reason);
+  void disconnect(std::string_view reason);
 
   const link_stats& stats() const { return stats_; }
   // Bumped by every disconnect: frames of an older epoch are never delivered.
   std::uint64_t epoch() const { return epoch_; }
 
- protected:
-  // The instant a frame sampled to arrive at `t` really arrives (BLE quantises to connection events).
-  virtual time_us arrival_time(time_us t) const { return t; }
-  // Whether the link carries frames at all right now (BLE also needs the phone in range).
-  virtual bool carries() const { return !model_.down; }
-  void set_connected(bool c) { connected_ = c; }
+ private:
   void notify(int side, link_event::kind what);
   void trace(std::string_view kind, std::initializer_list<field> fields);
-  kernel& k_;
-  rng rng_;
-  link_stats stats_;
-
- private:
   void schedule_delivery(int to, bytes frame);
   void deliver(int to, std::uint64_t epoch, bytes& frame);
   void deliver_batch(int to);
@@ -89,7 +79,7 @@ class link {
   // In-order frames in flight per direction, grouped by the kernel event that delivers them. A frame due at
   // the same instant as the last one sent, with no other event scheduled in between, joins that event
   // instead of taking the next insertion number: the order of everything is what it would have been with one
-  // event per frame, with fewer events (an MTU-23 BLE frame is up to a dozen packets).
+  // event per frame, with fewer events (a burst of frames sent together takes one).
   struct batch {
     time_us when;
     std::uint64_t order;   // the delivering event's insertion number
@@ -99,6 +89,9 @@ class link {
   std::array<std::deque<batch>, 2> batches_;
   std::array<std::deque<bytes>, 2> in_order_;
 
+  kernel& k_;
+  rng rng_;
+  link_stats stats_;
   std::string name_;
   link_model model_;
   std::array<sink, 2> sinks_;

@@ -115,8 +115,9 @@ void read_ble_event(builder& b, const boost::json::object& o, std::int64_t t, co
             at + "frame LOST (" + str(o, "bytes") + " B, " + str(o, "why") + ")");
     }
   } else if (kind == "dup") {
-    b.add(st::note, p, a, at + "frame DUPLICATED by the link (from " + (from_pile ? "pile" : "phone") + ", " +
-                              str(o, "bytes") + " B)");
+    b.add(st::note, p, a,
+          at + "packet DUPLICATED by the phone's stack (from " + (from_pile ? "pile" : "phone") + ", " +
+              str(o, "bytes") + " B)");
   } else {
     b.add(st::note, p, a, at + "BLE " + kind + fields_text(o));
   }

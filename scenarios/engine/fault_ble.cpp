@@ -1,5 +1,6 @@
-// A BLE fault changes the model (loss, delay, duplication, reordering) or the MTU of every link of one pile
-// for its window, and may drop their connections at its begin.
+// A BLE fault changes the model of every link of one pile for its window (radio loss, host delay, connection
+// parameters, connection failures, MTU, and the phone stack's duplication, reordering and corruption), and may
+// drop their connections at its begin. Only what the fault sets differs from the scenario's `links.ble`.
 #include "scenarios/engine/fault_planners.hpp"
 
 namespace pilesim::scenarios {
@@ -26,8 +27,8 @@ void observe_window(fault_record& r, const fault_context& cx) {
   }
 }
 
-sim::link_model model_of(const ble_fault& b, const sim::link_model& base, run_draws& draws) {
-  sim::link_model m = base;
+sim::ble_model model_of(const ble_fault& b, const sim::ble_model& base, run_draws& draws) {
+  sim::ble_model m = base;
   if (b.loss_ppb) m.loss_ppb = draws.draw(*b.loss_ppb);
   if (b.duplicate_ppb) m.duplicate_ppb = draws.draw(*b.duplicate_ppb);
   if (b.reorder_ppb) m.reorder_ppb = draws.draw(*b.reorder_ppb);
@@ -35,10 +36,17 @@ sim::link_model model_of(const ble_fault& b, const sim::link_model& base, run_dr
     m.delay_min_us = b.delay_us->lo;
     m.delay_max_us = b.delay_us->hi;
   }
+  if (b.mtu) m.mtu = static_cast<std::size_t>(*b.mtu);
+  // The v1.1 keys draw after the v1 ones, so that a v1 fault draws what it always drew.
+  if (b.corrupt_ppb) m.corrupt_ppb = draws.draw(*b.corrupt_ppb);
+  if (b.connect_failure_ppb) m.connect_failure_ppb = draws.draw(*b.connect_failure_ppb);
+  if (b.conn_interval_us) m.conn_interval_us = *b.conn_interval_us;
+  if (b.supervision_timeout_us) m.supervision_timeout_us = *b.supervision_timeout_us;
+  if (b.packets_per_event) m.packets_per_event = static_cast<std::uint32_t>(*b.packets_per_event);
   return m;
 }
 
-void begin(fault_record& r, fault_context& cx, const ble_fault& b, const sim::link_model& m, bool changes_model) {
+void begin(fault_record& r, fault_context& cx, const ble_fault& b, const sim::ble_model& m) {
   cx.k.trace().event(cx.k.now(), "fault", "begin", {{"fault", "ble"}, {"pile", b.pile}});
   r.seen.traffic_before = cx.parts.ble->frames_sent_on(b.pile);
   r.attempts_at_begin = connect_attempts(cx.parts);
@@ -49,8 +57,7 @@ void begin(fault_record& r, fault_context& cx, const ble_fault& b, const sim::li
       l.disconnect("fault");
       r.seen.changed_state = true;
     }
-    if (b.mtu) l.set_mtu(static_cast<std::size_t>(*b.mtu));
-    if (changes_model) l.set_model(m);
+    if (b.changes_model()) l.set_model(m);
   });
 }
 
@@ -59,10 +66,7 @@ void end(fault_record& r, fault_context& cx, const ble_fault& b) {
   r.observe_end(r);
   r.active = false;
   link_registry& ble = *cx.parts.ble;
-  ble.for_each_on(b.pile, [&](const std::string&, sim::ble_link& l) {
-    l.set_model(ble.default_model());
-    if (b.mtu) l.set_mtu(ble.default_mtu());
-  });
+  ble.for_each_on(b.pile, [&](const std::string&, sim::ble_link& l) { l.set_model(ble.default_model()); });
 }
 
 }  // namespace
@@ -71,13 +75,12 @@ void plan_fault(fault_record& r, const ble_fault& b, fault_context& cx) {
   r.kind = "ble";
   r.target = b.pile;
   r.watched_pile = b.pile;
-  const sim::link_model m = model_of(b, cx.parts.ble->default_model(), cx.draws);
-  const bool changes_model = b.loss_ppb || b.duplicate_ppb || b.reorder_ppb || b.delay_us;
-  const bool lasts = changes_model || b.mtu;  // something stays changed until the window ends
+  const sim::ble_model m = model_of(b, cx.parts.ble->default_model(), cx.draws);
+  const bool lasts = b.changes_model();  // something stays changed until the window ends
   // A bare disconnect is an instant: nothing stays changed after it, so it heals at once.
   if (!lasts && r.window_end_us == sim::time_max) r.end_us = r.at_us;
   if (lasts) r.observe_end = [&cx](fault_record& rec) { observe_window(rec, cx); };
-  cx.k.at(r.at_us, [&r, &cx, b, m, changes_model] { begin(r, cx, b, m, changes_model); });
+  cx.k.at(r.at_us, [&r, &cx, b, m] { begin(r, cx, b, m); });
   if (lasts && r.window_end_us != sim::time_max) cx.k.at(r.window_end_us, [&r, &cx, b] { end(r, cx, b); });
 }
 

@@ -2,8 +2,7 @@
 
 namespace pilesim::scenarios {
 
-link_registry::link_registry(sim::kernel& k, sim::link_model model, sim::ble_params params)
-    : k_(k), model_(model), params_(params) {}
+link_registry::link_registry(sim::kernel& k, sim::ble_model model) : k_(k), model_(model) {}
 
 void link_registry::add_pile(const std::string& id, pile::pile_actor& actor) { piles_[id].actor = &actor; }
 
@@ -13,7 +12,7 @@ sim::ble_link* link_registry::link_for(std::string_view user, std::string_view p
   auto& by_user = p->second.by_user;
   if (auto it = by_user.find(user); it != by_user.end()) return it->second.get();
   // The link's name seeds its own random stream: it names the pair, so a link made later draws the same.
-  auto link = std::make_unique<sim::ble_link>(k_, "ble/" + p->first + "/" + std::string(user), model_, params_);
+  auto link = std::make_unique<sim::ble_link>(k_, "ble/" + p->first + "/" + std::string(user), model_);
   p->second.actor->attach(*link);
   return by_user.emplace(std::string(user), std::move(link)).first->second.get();
 }

@@ -8,7 +8,6 @@
 #include "pile/pile_actor.hpp"
 #include "sim/ble_link.hpp"
 #include "sim/kernel.hpp"
-#include "sim/link.hpp"
 
 #include <cstdint>
 #include <map>
@@ -20,8 +19,8 @@ namespace pilesim::scenarios {
 
 class link_registry {
  public:
-  // Every link starts from `model` and `params` (the scenario's `links.ble`, drawn once per run).
-  link_registry(sim::kernel& k, sim::link_model model, sim::ble_params params);
+  // Every link starts from `model` (the scenario's `links.ble`, drawn once per run).
+  link_registry(sim::kernel& k, sim::ble_model model);
 
   // A pile that links may be made to; links attach to `actor` in the order they are made.
   void add_pile(const std::string& id, pile::pile_actor& actor);
@@ -39,11 +38,10 @@ class link_registry {
     for (auto& [user, link] : it->second.by_user) fn(user, *link);
   }
 
-  // Frames sent either way on every link of `pile` so far.
+  // Packets sent either way on every link of `pile` so far.
   std::uint64_t frames_sent_on(std::string_view pile) const;
 
-  const sim::link_model& default_model() const { return model_; }
-  std::size_t default_mtu() const { return params_.mtu; }
+  const sim::ble_model& default_model() const { return model_; }
 
  private:
   struct pile_links {
@@ -52,8 +50,7 @@ class link_registry {
   };
 
   sim::kernel& k_;
-  sim::link_model model_;
-  sim::ble_params params_;
+  sim::ble_model model_;
   std::map<std::string, pile_links, std::less<>> piles_;  // by pile id
 };
 

@@ -28,24 +28,22 @@ constexpr std::size_t id_len_max = 32;  // pile and vehicle ids, bounded as in c
 constexpr std::int64_t mtu_min = 23;    // the ATT MTU every BLE device supports
 constexpr std::int64_t mtu_max = 517;   // the largest ATT MTU BLE allows
 constexpr std::int64_t bill_store_max = 1'000'000;
+// BLE's own bounds (Core spec, Vol 6 Part B 4.5.1): what a connection's parameters may be.
+constexpr sim::time_us conn_interval_min_us = 7'500;
+constexpr sim::time_us conn_interval_max_us = 4 * sim::sec;
+constexpr sim::time_us supervision_timeout_min_us = 100 * sim::msec;
+constexpr sim::time_us supervision_timeout_max_us = 32 * sim::sec;
+constexpr std::int64_t packets_per_event_max = 64;
 constexpr std::int64_t refused_count_max = 1'000'000'000;
 constexpr std::size_t ids_listed_max = 10;  // "unknown user 'x' (users: a, b, ... and 99990 more)"
 
 // Keys of format 1.1 (SCENARIOS.md) that this loader does not read yet, by where they belong (list indices
 // written []): named as such, rather than as unknown. A key leaves this table when the loader learns it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 18> keys_not_read_yet{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 10> keys_not_read_yet{{
     {"", "fleet"},
     {"", "workload"},
     {"piles[]", "clock"},
-    {"links.ble", "conn_interval"},
-    {"links.ble", "supervision_timeout"},
-    {"links.ble", "connect_failure"},
-    {"links.ble", "corrupt"},
     {"faults[]", "attack"},
-    {"faults[].ble", "conn_interval"},
-    {"faults[].ble", "supervision_timeout"},
-    {"faults[].ble", "connect_failure"},
-    {"faults[].ble", "corrupt"},
     {"faults[].ble", "site"},
     {"faults[].pile", "clock_reset"},
     {"faults[].pile", "site"},
@@ -99,6 +97,16 @@ std::string indexed(std::string_view where, std::size_t i) {
 }
 
 source_pos to_source(const yaml_pos& p) { return {p.line, p.column}; }
+
+// A duration as people write it, for messages: `4s`, `30ms`, `7.5ms`, `250us`.
+std::string duration_text(sim::time_us us) {
+  if (us % sim::sec == 0) return std::to_string(us / sim::sec) + "s";
+  if (us % sim::msec == 0) return std::to_string(us / sim::msec) + "ms";
+  if (us < sim::msec) return std::to_string(us) + "us";
+  std::string frac = std::to_string(1000 + us % sim::msec).substr(1);
+  while (frac.back() == '0') frac.pop_back();
+  return std::to_string(us / sim::msec) + "." + frac + "ms";
+}
 
 std::string at_text(const yaml_pos& p) { return std::to_string(p.line) + ":" + std::to_string(p.column); }
 
@@ -286,6 +294,40 @@ class converter {
     return *v;
   }
 
+  // An exact duration within [lo, hi]; `bounds` says which in the message.
+  std::optional<sim::time_us> duration_within(const yaml_node& n, const std::string& path, sim::time_us lo,
+                                              sim::time_us hi, std::string_view why) {
+    auto v = exact<sim::time_us>(n, path, "a duration", parse_duration_us);
+    if (v && (*v < lo || *v > hi)) {
+      error(n.pos, path + ": must be from " + duration_text(lo) + " to " + duration_text(hi) + " (" +
+                       std::string(why) + ")");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // An exact whole number within [lo, hi].
+  std::optional<std::int64_t> count_within(const yaml_node& n, const std::string& path, std::int64_t lo,
+                                           std::int64_t hi, std::string_view why) {
+    auto v = exact<std::int64_t>(n, path, "a whole number",
+                                 [](std::string_view t) { return parse_count(t, 1'000'000); });
+    if (v && (*v < lo || *v > hi)) {
+      error(n.pos, path + ": must be from " + std::to_string(lo) + " to " + std::to_string(hi) + " (" +
+                       std::string(why) + ")");
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // A BLE connection must survive two missed connection events: the timeout is more than 2 x the interval.
+  // `where` is the map that holds the keys; the error points at `n`, the key that was written.
+  void check_supervision(const yaml_node& n, const std::string& where, sim::time_us timeout_us,
+                         sim::time_us interval_us) {
+    if (timeout_us > 2 * interval_us) return;
+    error(n.pos, where + ": supervision_timeout must be more than 2 x conn_interval (" +
+                     duration_text(timeout_us) + " is not more than 2 x " + duration_text(interval_us) + ")");
+  }
+
   // A value or a range `a..b` drawn at run time.
   template <class T, class F>
   std::optional<drawn<T>> ranged(const yaml_node& n, const std::string& path, std::string_view expected,
@@ -425,11 +467,13 @@ class converter {
   void convert_users(const yaml_node& n, scenario& s);
   std::optional<vehicle_config> convert_vehicle(const yaml_node& n, const std::string& path);
   void convert_links(const yaml_node& n, links_config& links);
+  void convert_ble_link(const yaml_node& n, ble_link_config& ble);
   void convert_steps(const yaml_node& n, scenario& s);
   void convert_step_params(const map_view& m, step_action action, const std::string& path, step& st);
   void convert_faults(const yaml_node& n, scenario& s);
   std::optional<fault_kind> convert_fault_kind(const map_view& m, const std::string& path);
   std::optional<ble_fault> convert_ble_fault(const yaml_node& n, const std::string& path);
+  void convert_ble_fault_timing(const map_view& m, ble_fault& b);
   std::optional<wan_fault> convert_wan_fault(const yaml_node& n, const std::string& path);
   void convert_expect(const yaml_node& n, scenario& s);
   void convert_session_expectations(const yaml_node& n, const std::string& path, expectations& e);
@@ -447,6 +491,7 @@ class converter {
   id_register vehicles_{"vehicle", {}, {}};
   std::unordered_set<std::string> without_vehicle_;  // users who cannot `start`; looked up, never iterated
   std::optional<sim::time_us> until_us_;  // absent when missing or malformed: nothing is checked against it
+  ble_link_config links_ble_;
   std::string until_text_;
 };
 
@@ -517,6 +562,7 @@ scenario converter::convert(const yaml_node& root) {
   if (const auto* n = top.get("piles")) convert_piles(*n, s);
   if (const auto* n = top.get("users")) convert_users(*n, s);
   if (const auto* n = top.get("links")) convert_links(*n, s.links);
+  links_ble_ = s.links.ble;  // what a ble fault's timing is checked against
   if (const auto* n = top.get("steps")) convert_steps(*n, s);
   if (const auto* n = top.get("faults")) convert_faults(*n, s);
   if (const auto* n = top.get("expect")) convert_expect(*n, s);
@@ -671,28 +717,7 @@ std::optional<vehicle_config> converter::convert_vehicle(const yaml_node& n, con
 void converter::convert_links(const yaml_node& n, links_config& links) {
   map_view m(*this, n, "links", {"ble", "wan"});
   if (!m.valid()) return;
-  if (const auto* b = m.get("ble")) {
-    map_view ble(*this, *b, "links.ble", {"delay", "loss", "duplicate", "mtu"});
-    if (const auto* x = ble.get("delay")) {
-      if (auto d = ranged<sim::time_us>(*x, ble.path("delay"), "a duration", parse_duration_us))
-        links.ble.delay_us = *d;
-    }
-    if (const auto* x = ble.get("loss")) {
-      if (auto p = ranged<std::uint32_t>(*x, ble.path("loss"), "a probability", parse_probability_ppb))
-        links.ble.loss_ppb = *p;
-    }
-    if (const auto* x = ble.get("duplicate")) {
-      if (auto p = ranged<std::uint32_t>(*x, ble.path("duplicate"), "a probability", parse_probability_ppb))
-        links.ble.duplicate_ppb = *p;
-    }
-    if (const auto* x = ble.get("mtu")) {
-      auto v = exact<std::int64_t>(*x, ble.path("mtu"), "a whole number",
-                                   [](std::string_view t) { return parse_count(t, 1'000'000); });
-      if (v && (*v < mtu_min || *v > mtu_max))
-        error(x->pos, ble.path("mtu") + ": must be from 23 to 517 (the ATT MTUs BLE allows)");
-      else if (v) links.ble.mtu = *v;
-    }
-  }
+  if (const auto* b = m.get("ble")) convert_ble_link(*b, links.ble);
   if (const auto* w = m.get("wan")) {
     map_view wan(*this, *w, "links.wan", {"delay", "loss"});
     if (const auto* x = wan.get("delay")) {
@@ -704,6 +729,46 @@ void converter::convert_links(const yaml_node& n, links_config& links) {
         links.wan.loss_ppb = *p;
     }
   }
+}
+
+void converter::convert_ble_link(const yaml_node& n, ble_link_config& ble) {
+  map_view m(*this, n, "links.ble",
+             {"delay", "loss", "duplicate", "mtu", "conn_interval", "supervision_timeout", "connect_failure",
+              "corrupt", "packets_per_event"});
+  if (const auto* x = m.get("delay")) {
+    if (auto d = ranged<sim::time_us>(*x, m.path("delay"), "a duration", parse_duration_us)) ble.delay_us = *d;
+  }
+  auto probability = [&](std::string_view key, drawn<std::uint32_t>& out) {
+    if (const auto* x = m.get(key)) {
+      const std::string path = m.path(key);
+      if (auto p = ranged<std::uint32_t>(*x, path, "a probability", parse_probability_ppb)) out = *p;
+    }
+  };
+  probability("loss", ble.loss_ppb);
+  probability("duplicate", ble.duplicate_ppb);
+  probability("connect_failure", ble.connect_failure_ppb);
+  probability("corrupt", ble.corrupt_ppb);
+  if (const auto* x = m.get("mtu")) {
+    if (auto v = count_within(*x, m.path("mtu"), mtu_min, mtu_max, "the ATT MTUs BLE allows")) ble.mtu = *v;
+  }
+  if (const auto* x = m.get("packets_per_event")) {
+    if (auto v = count_within(*x, m.path("packets_per_event"), 1, packets_per_event_max, "per connection event"))
+      ble.packets_per_event = *v;
+  }
+  const auto* interval = m.get("conn_interval");
+  const auto* timeout = m.get("supervision_timeout");
+  std::optional<sim::time_us> i = ble.conn_interval_us;
+  std::optional<sim::time_us> t = ble.supervision_timeout_us;
+  if (interval)
+    i = duration_within(*interval, m.path("conn_interval"), conn_interval_min_us, conn_interval_max_us,
+                        "what BLE allows");
+  if (timeout)
+    t = duration_within(*timeout, m.path("supervision_timeout"), supervision_timeout_min_us,
+                        supervision_timeout_max_us, "what BLE allows");
+  if (i) ble.conn_interval_us = *i;
+  if (t) ble.supervision_timeout_us = *t;
+  if ((interval || timeout) && i && t)
+    check_supervision(timeout ? *timeout : *interval, "links.ble", *t, *i);
 }
 
 void converter::check_within_until(const yaml_node& n, const std::string& path, const drawn<sim::time_us>& t) {
@@ -886,7 +951,10 @@ std::optional<pile_power_fault> converter::convert_pile_fault(const yaml_node& n
 
 std::optional<ble_fault> converter::convert_ble_fault(const yaml_node& n, const std::string& path) {
   const std::size_t errors_before = total_;
-  map_view m(*this, n, path, {"pile", "loss", "delay", "duplicate", "mtu", "disconnect", "reorder"}, false);
+  map_view m(*this, n, path,
+             {"pile", "loss", "delay", "duplicate", "mtu", "disconnect", "reorder", "conn_interval",
+              "supervision_timeout", "connect_failure", "corrupt", "packets_per_event"},
+             false);
   if (!m.valid()) return std::nullopt;
   ble_fault b;
   bool ok = true;
@@ -897,30 +965,50 @@ std::optional<ble_fault> converter::convert_ble_fault(const yaml_node& n, const 
   } else {
     ok = false;
   }
-  if (const auto* x = m.get("loss"))
-    b.loss_ppb = ranged<std::uint32_t>(*x, m.path("loss"), "a probability", parse_probability_ppb);
-  if (const auto* x = m.get("duplicate"))
-    b.duplicate_ppb = ranged<std::uint32_t>(*x, m.path("duplicate"), "a probability", parse_probability_ppb);
-  if (const auto* x = m.get("reorder"))
-    b.reorder_ppb = ranged<std::uint32_t>(*x, m.path("reorder"), "a probability", parse_probability_ppb);
+  auto probability = [&](std::string_view key, std::optional<drawn<std::uint32_t>>& out) {
+    if (const auto* x = m.get(key))
+      out = ranged<std::uint32_t>(*x, m.path(key), "a probability", parse_probability_ppb);
+  };
+  probability("loss", b.loss_ppb);
+  probability("duplicate", b.duplicate_ppb);
+  probability("reorder", b.reorder_ppb);
+  probability("corrupt", b.corrupt_ppb);
+  probability("connect_failure", b.connect_failure_ppb);
   if (const auto* x = m.get("delay"))
     b.delay_us = ranged<sim::time_us>(*x, m.path("delay"), "a duration", parse_duration_us);
-  if (const auto* x = m.get("mtu")) {
-    auto v = exact<std::int64_t>(*x, m.path("mtu"), "a whole number",
-                                 [](std::string_view t) { return parse_count(t, 1'000'000); });
-    if (v && (*v < mtu_min || *v > mtu_max))
-      error(x->pos, m.path("mtu") + ": must be from 23 to 517 (the ATT MTUs BLE allows)");
-    else if (v) b.mtu = *v;
-  }
+  if (const auto* x = m.get("mtu"))
+    b.mtu = count_within(*x, m.path("mtu"), mtu_min, mtu_max, "the ATT MTUs BLE allows");
+  if (const auto* x = m.get("packets_per_event"))
+    b.packets_per_event =
+        count_within(*x, m.path("packets_per_event"), 1, packets_per_event_max, "per connection event");
+  convert_ble_fault_timing(m, b);
   if (const auto* x = m.get("disconnect")) {
     if (auto f = exact<bool>(*x, m.path("disconnect"), "true or false", parse_flag)) b.disconnect = *f;
   }
-  bool changes = b.loss_ppb || b.duplicate_ppb || b.reorder_ppb || b.delay_us || b.mtu || b.disconnect;
+  bool changes = b.changes_model() || b.disconnect;
   // When something was malformed or misspelled, that error says it all; `disconnect: false` alone does not.
   if (!changes && total_ == errors_before)
-    error(n.pos, path + " changes nothing (give at least one of: loss, delay, duplicate, mtu, disconnect, reorder)");
+    error(n.pos, path + " changes nothing (give at least one of: loss, delay, duplicate, mtu, disconnect, reorder, "
+                        "conn_interval, supervision_timeout, connect_failure, corrupt, packets_per_event)");
   if (!ok || !changes) return std::nullopt;
   return b;
+}
+
+// conn_interval and supervision_timeout of a ble fault, checked together with the links' values they replace.
+void converter::convert_ble_fault_timing(const map_view& m, ble_fault& b) {
+  const auto* interval = m.get("conn_interval");
+  const auto* timeout = m.get("supervision_timeout");
+  if (interval)
+    b.conn_interval_us = duration_within(*interval, m.path("conn_interval"), conn_interval_min_us,
+                                         conn_interval_max_us, "what BLE allows");
+  if (timeout)
+    b.supervision_timeout_us = duration_within(*timeout, m.path("supervision_timeout"),
+                                               supervision_timeout_min_us, supervision_timeout_max_us,
+                                               "what BLE allows");
+  if ((interval && !b.conn_interval_us) || (timeout && !b.supervision_timeout_us) || (!interval && !timeout)) return;
+  check_supervision(timeout ? *timeout : *interval, m.where(),
+                    b.supervision_timeout_us.value_or(links_ble_.supervision_timeout_us),
+                    b.conn_interval_us.value_or(links_ble_.conn_interval_us));
 }
 
 std::optional<wan_fault> converter::convert_wan_fault(const yaml_node& n, const std::string& path) {

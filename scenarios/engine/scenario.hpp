@@ -91,11 +91,18 @@ struct user_config {
   std::optional<vehicle_config> vehicle;  // a user without one cannot `start`
 };
 
+// BLE as the link layer behaves (SCENARIOS.md v1.1): `loss` is per radio transmission, and a failed one is
+// retried at the next connection event; only the supervision timeout loses packets.
 struct ble_link_config {
-  drawn<sim::time_us> delay_us{20 * sim::msec, 60 * sim::msec};  // per frame
+  drawn<sim::time_us> delay_us{20 * sim::msec, 60 * sim::msec};  // host latency, per packet
   drawn<std::uint32_t> loss_ppb{0, 0};       // a range is drawn once per run
   drawn<std::uint32_t> duplicate_ppb{0, 0};
+  drawn<std::uint32_t> corrupt_ppb{0, 0};    // a delivered packet has one bit flipped
+  drawn<std::uint32_t> connect_failure_ppb{0, 0};
   std::int64_t mtu = 23;                     // ATT MTU, 23..517
+  sim::time_us conn_interval_us = 30 * sim::msec;       // 7.5ms..4s
+  sim::time_us supervision_timeout_us = 4 * sim::sec;   // 100ms..32s, more than 2 x conn_interval
+  std::int64_t packets_per_event = 4;        // per direction and connection event, 1..64
 };
 
 struct wan_link_config {
@@ -145,8 +152,19 @@ struct ble_fault {
   std::optional<drawn<sim::time_us>> delay_us;
   std::optional<drawn<std::uint32_t>> duplicate_ppb;
   std::optional<drawn<std::uint32_t>> reorder_ppb;
+  std::optional<drawn<std::uint32_t>> corrupt_ppb;
+  std::optional<drawn<std::uint32_t>> connect_failure_ppb;
   std::optional<std::int64_t> mtu;
+  std::optional<sim::time_us> conn_interval_us;
+  std::optional<sim::time_us> supervision_timeout_us;
+  std::optional<std::int64_t> packets_per_event;
   bool disconnect = false;  // drop the connection at `at`
+
+  // Whether it changes the links' model for its window (a bare disconnect is an instant).
+  bool changes_model() const {
+    return loss_ppb || delay_us || duplicate_ppb || reorder_ppb || corrupt_ppb || connect_failure_ppb || mtu ||
+           conn_interval_us || supervision_timeout_us || packets_per_event;
+  }
 };
 
 // A WAN link model change for one user's phone; only what is set changes.

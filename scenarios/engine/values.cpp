@@ -8,6 +8,7 @@ namespace pilesim::scenarios {
 namespace {
 
 constexpr std::string_view unit_list = "units: d, h, m, s, ms, us";
+constexpr std::size_t duration_frac_digits_max = 6;
 
 struct duration_unit {
   std::string_view name;
@@ -124,8 +125,21 @@ parsed<sim::time_us> parse_duration_us(std::string_view text) {
       if (n > (sim::time_max - d) / 10) return refuse(noun, text, "too large");
       n = n * 10 + d;
     }
-    if (i < text.size() && text[i] == '.')
-      return refuse(noun, text, "whole numbers only, e.g. 1h30m rather than 1.5h");
+    // A fraction (`7.5ms`, BLE's shortest connection interval) is allowed in the last part, if it comes to
+    // whole microseconds.
+    std::int64_t frac = 0;
+    std::int64_t frac_scale = 1;
+    if (i < text.size() && text[i] == '.') {
+      ++i;
+      const std::size_t frac_begin = i;
+      for (; i < text.size() && is_digit(text[i]); ++i) {
+        if (i - frac_begin >= duration_frac_digits_max)
+          return refuse(noun, text, "at most " + std::to_string(duration_frac_digits_max) + " decimal places");
+        frac = frac * 10 + (text[i] - '0');
+        frac_scale *= 10;
+      }
+      if (i == frac_begin) return refuse(noun, text, "expected e.g. 250ms, 30s, 15m, 2h, 1h30m or 1d");
+    }
     std::size_t unit_begin = i;
     for (; i < text.size() && is_letter(text[i]); ++i) {
     }
@@ -141,8 +155,16 @@ parsed<sim::time_us> parse_duration_us(std::string_view text) {
       return refuse(noun, text, "unknown unit '" + std::string(name) + "' (" + std::string(unit_list) + ")");
     if (u < next_unit) return refuse(noun, text, "units must go from larger to smaller, each once, e.g. 1h30m");
     next_unit = u + 1;
-    if (n > (sim::time_max - total) / duration_units[u].us) return refuse(noun, text, "too large");
-    total += n * duration_units[u].us;
+    const sim::time_us unit_us = duration_units[u].us;
+    if (frac_scale > 1) {
+      if (i < text.size()) return refuse(noun, text, "a fraction only in the last part, e.g. 1m30.5s");
+      // frac < 10^6 and unit_us <= 1 day: the product stays far below 2^63.
+      if (frac * unit_us % frac_scale != 0) return refuse(noun, text, "finer than a microsecond");
+    }
+    if (n > (sim::time_max - total) / unit_us) return refuse(noun, text, "too large");
+    total += n * unit_us;
+    if (frac * unit_us / frac_scale > sim::time_max - total) return refuse(noun, text, "too large");
+    total += frac * unit_us / frac_scale;
   }
   return total;
 }

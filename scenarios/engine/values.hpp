@@ -28,7 +28,8 @@ using parsed = boost::system::result<T, value_error>;
 [[noreturn]] void throw_exception_from_error(const value_error& e, const boost::source_location& loc);
 
 // `250ms`, `30s`, `15m`, `2h`, `1d`, `5us`, and combinations in strictly descending units (`1h30m`,
-// `2m30s`, `1s500ms`) -> microseconds. A bare number, a fraction, a sign or a unit out of order is refused.
+// `2m30s`, `1s500ms`) -> microseconds. The last part may have a fraction that comes to whole microseconds
+// (`7.5ms`, `1.5h`). A bare number, a sign, a unit out of order or a finer fraction is refused.
 parsed<sim::time_us> parse_duration_us(std::string_view text);
 
 // A non-negative decimal with at most `frac_digits_max` fractional digits, scaled by 10^frac_digits_max:

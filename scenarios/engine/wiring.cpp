@@ -30,17 +30,23 @@ void add_piles(world_parts& w, sim::kernel& k, const scenario& s, std::uint64_t 
 
 // The registry of BLE links, with the scenario's `links.ble` drawn once for the run; also draws the WAN model.
 void add_links(world_parts& w, sim::kernel& k, const scenario& s, run_draws& draws) {
-  sim::link_model ble;
-  ble.delay_min_us = s.links.ble.delay_us.lo;
-  ble.delay_max_us = s.links.ble.delay_us.hi;
-  ble.loss_ppb = draws.draw(s.links.ble.loss_ppb);
-  ble.duplicate_ppb = draws.draw(s.links.ble.duplicate_ppb);
+  const ble_link_config& b = s.links.ble;
+  sim::ble_model ble;
+  ble.delay_min_us = b.delay_us.lo;
+  ble.delay_max_us = b.delay_us.hi;
+  ble.loss_ppb = draws.draw(b.loss_ppb);
+  ble.duplicate_ppb = draws.draw(b.duplicate_ppb);
   w.wan_model.delay_min_us = s.links.wan.delay_us.lo;
   w.wan_model.delay_max_us = s.links.wan.delay_us.hi;
   w.wan_model.loss_ppb = draws.draw(s.links.wan.loss_ppb);
-  sim::ble_params bp;
-  bp.mtu = static_cast<std::size_t>(s.links.ble.mtu);
-  w.ble = std::make_unique<link_registry>(k, ble, bp);
+  // Drawn after the v1 keys, so that a file without the new keys draws what it always drew.
+  ble.corrupt_ppb = draws.draw(b.corrupt_ppb);
+  ble.connect_failure_ppb = draws.draw(b.connect_failure_ppb);
+  ble.mtu = static_cast<std::size_t>(b.mtu);
+  ble.conn_interval_us = b.conn_interval_us;
+  ble.supervision_timeout_us = b.supervision_timeout_us;
+  ble.packets_per_event = static_cast<std::uint32_t>(b.packets_per_event);
+  w.ble = std::make_unique<link_registry>(k, ble);
   for (const pile_config& p : s.piles) w.ble->add_pile(p.id, *w.piles.at(p.id).actor);
 }
 

@@ -34,9 +34,8 @@ constexpr tariff_rate rate{{10000}, {8000}};
 constexpr std::size_t conn_id_len = 8;
 
 struct links_setup {
-  sim::link_model ble{20 * sim::msec, 60 * sim::msec, 0, 0, 0, false};
+  sim::ble_model ble;  // 20..60 ms host latency, 30 ms connection interval, MTU 23
   sim::link_model wan{50 * sim::msec, 150 * sim::msec, 0, 0, 0, false};
-  std::size_t mtu = 23;
 };
 
 pile::vehicle car(const std::string& id, std::int64_t stored_mwh) { return {id, 60'000, stored_mwh, 7000}; }
@@ -87,7 +86,7 @@ struct world {
       if (e.what == sim::link_event::kind::frame) REQUIRE(server_rx.push(inbound{wan, std::move(e.data)}));
     });
     for (auto& [pid, p] : piles) {
-      auto l = std::make_unique<sim::ble_link>(k, "ble/" + pid + "/" + id, setup.ble, sim::ble_params{setup.mtu});
+      auto l = std::make_unique<sim::ble_link>(k, "ble/" + pid + "/" + id, setup.ble);
       p->attach(*l);
       u.ble.emplace(pid, std::move(l));
     }
@@ -291,19 +290,19 @@ TEST_SUITE("agent/agent") {
     check_money_conserved(w);
   }
 
-  TEST_CASE("a lost session_ended is sent again until the phone confirms it") {
+  TEST_CASE("a session_ended the phone's stack broke is sent again until the phone confirms it") {
     world w;
     w.add_pile("P1");
     agent::agent& bob = w.add_user("bob", money{10000});
     pile::pile_actor& p1 = *w.piles.at("P1");
     w.start();
     w.plug_and_start(1 * sim::minute, "bob", "P1", 6'000'000, money{500});  // the cap comes near 25 min
-    // Almost nothing gets through around the cap instant, yet the link stays usable, so the connection holds
-    // and no reconnection's hello can be what finds the bill: only the repeated indication can.
+    // Every packet is corrupted after the link layer around the cap instant: the link delivers and the
+    // connection holds, so no reconnection's hello can be what finds the bill: only the repeated indication can.
     sim::ble_link& link = *w.users.at("bob").ble.at("P1");
     w.k.at(20 * sim::minute, [&link] {
-      sim::link_model m = link.model();
-      m.loss_ppb = sim::ppb_one - 1;
+      sim::ble_model m = link.model();
+      m.corrupt_ppb = sim::ppb_one;
       link.set_model(m);
     });
     w.k.at(40 * sim::minute, [&link, &w] { link.set_model(w.setup.ble); });
@@ -311,18 +310,86 @@ TEST_SUITE("agent/agent") {
     REQUIRE_MESSAGE(!run.failed, run.failure);
 
     CHECK(link.stats().disconnects == 0);
+    CHECK(link.stats().corrupted > 0);
     CHECK(p1.stats().notifications == 1);
-    CHECK(p1.stats().indication_resends >= 5);  // 2, 4, 8, 16, 30 s ... until the loss ends at 40 min
+    CHECK(p1.stats().indication_resends >= 5);  // 2, 4, 8, 16, 30 s ... until the corruption ends at 40 min
     CHECK(p1.stats().confirmations == 1);
     auto s = w.session(bob.starts().at(0).session);
     REQUIRE(s);
     CHECK(s->state == "reconciled");
     CHECK(s->stop_reason == "cap");
-    // The gap between repeats never exceeds 30 s, so the first one after the loss ends lands by then.
+    // The gap between repeats never exceeds 30 s, so the first one after the corruption ends lands by then.
     CHECK(*s->reconciled_at_us >= 40 * sim::minute);
     CHECK(*s->reconciled_at_us <= 40 * sim::minute + 35 * sim::sec);
     CHECK(bob.counters().bills_uploaded == 1);
     CHECK(p1.fw().pending_bills() == 0);
+  }
+
+  TEST_CASE("the phone acts on no corrupted reply: with every packet corrupted nothing starts") {
+    links_setup ls;
+    ls.ble.corrupt_ppb = sim::ppb_one;
+    world w(ls);
+    w.add_pile("P1");
+    agent::agent& carl = w.add_user("carl", money{10000});
+    pile::pile_actor& p1 = *w.piles.at("P1");
+    w.start();
+    w.plug_and_start(1 * sim::minute, "carl", "P1", 6'000'000, money{500});
+    auto run = w.k.run({.until = 30 * sim::minute});
+    REQUIRE_MESSAGE(!run.failed, run.failure);
+    // No reply ever decodes (the frame check refuses it) and the pile refuses every request it gets: the app
+    // takes the silent connection for a slow one and asks for an authorization, but nothing ever starts.
+    CHECK(carl.counters().ble_timeouts > 0);
+    CHECK(p1.fw().counters().sessions_started == 0);
+    CHECK(p1.stats().requests == 0);
+    CHECK(p1.stats().malformed > 0);
+    CHECK(w.users.at("carl").ble.at("P1")->stats().corrupted > 0);
+    REQUIRE(carl.starts().size() == 1);
+    CHECK(carl.starts()[0].refused == "pile: no answer");
+    check_money_conserved(w);
+  }
+
+  TEST_CASE("lossy links deliver the session_ended once: it is never repeated into a slow link") {
+    links_setup ls;
+    ls.ble.loss_ppb = 600'000'000;  // 60 % of transmissions fail: latency, never loss
+    world w(ls);
+    w.add_pile("P1");
+    agent::agent& dana = w.add_user("dana", money{10000});
+    pile::pile_actor& p1 = *w.piles.at("P1");
+    w.start();
+    w.plug_and_start(1 * sim::minute, "dana", "P1", 6'000'000, money{500});
+    auto run = w.k.run({.until = 2 * sim::hour});
+    REQUIRE_MESSAGE(!run.failed, run.failure);
+    auto s = w.session(dana.starts().at(0).session);
+    REQUIRE(s);
+    CHECK(s->state == "reconciled");
+    CHECK(w.users.at("dana").ble.at("P1")->stats().retransmissions > 0);
+    CHECK(w.users.at("dana").ble.at("P1")->stats().disconnects == 0);
+    CHECK(p1.stats().indication_resends == 0);
+    CHECK(dana.counters().ble_retries == 0);
+  }
+
+  TEST_CASE("on a link slower than the request timeout a request is never sent into its own retransmission") {
+    // One packet per connection event every 700 ms: a start request of several packets is still in the link's
+    // queue when its 2 s try runs out, so the try waits instead of queueing a second copy behind the first.
+    links_setup ls;
+    ls.ble.conn_interval_us = 700 * sim::msec;
+    ls.ble.packets_per_event = 1;
+    ls.ble.supervision_timeout_us = 8 * sim::sec;
+    world w(ls);
+    w.add_pile("P1");
+    agent::agent& erin = w.add_user("erin", money{10000});
+    pile::pile_actor& p1 = *w.piles.at("P1");
+    w.start();
+    w.plug_and_start(1 * sim::minute, "erin", "P1", 6'000'000, money{500});
+    auto run = w.k.run({.until = 2 * sim::hour});
+    REQUIRE_MESSAGE(!run.failed, run.failure);
+    CHECK(erin.counters().ble_still_sending > 0);
+    // Every copy the pile saw again was one the phone sent after the previous copy had been acknowledged.
+    CHECK(p1.stats().repeats <= erin.counters().ble_retries);
+    auto s = w.session(erin.starts().at(0).session);
+    REQUIRE(s);
+    CHECK(s->state == "reconciled");
+    CHECK(w.users.at("erin").ble.at("P1")->stats().disconnects == 0);
   }
 
   TEST_CASE("a clean link carries no polls: a session costs the same BLE requests however long it charges") {
@@ -358,7 +425,7 @@ TEST_SUITE("agent/agent") {
     ls.ble.duplicate_ppb = 200'000'000;  // 20 %
     ls.wan.loss_ppb = 300'000'000;       // 30 %
     ls.wan.duplicate_ppb = 100'000'000;
-    ls.mtu = 247;
+    ls.ble.mtu = 247;
     world w(ls);
     w.add_pile("P1");
     agent::agent& alice = w.add_user("alice", money{20000});

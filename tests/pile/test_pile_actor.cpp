@@ -28,10 +28,15 @@ constexpr std::uint64_t seed = 42;
 constexpr tariff_rate rate{{10000}, {8000}};  // 1.00 + 0.80 per kWh
 constexpr std::int64_t pile_power_w = 7000;
 
-sim::link_model calm_ble() {
-  sim::link_model m;
+sim::ble_model calm_ble() {
+  sim::ble_model m;
   m.delay_min_us = 20 * sim::msec;
   m.delay_max_us = 60 * sim::msec;
+  return m;
+}
+
+sim::ble_model with_mtu(std::size_t mtu, sim::ble_model m) {
+  m.mtu = mtu;
   return m;
 }
 
@@ -49,8 +54,8 @@ struct bench {
   bool confirm = true;  // the phone confirms each session_ended it hears, as the app does
   std::uint64_t counter = 0;
 
-  explicit bench(std::size_t mtu = 23, sim::link_model m = calm_ble())
-      : link(k, "ble/P1/phone", m, sim::ble_params{mtu}), pile(k, config(key)) {
+  explicit bench(std::size_t mtu = 23, sim::ble_model m = calm_ble())
+      : link(k, "ble/P1/phone", with_mtu(mtu, m)), pile(k, config(key)) {
     pile.attach(link);
     link.attach(sim::ble_link::phone, [this](sim::link_event&& e) { (void)rx.push(std::move(e)); });
     pile.start();
@@ -200,9 +205,29 @@ TEST_SUITE("pile/pile_actor") {
     CHECK(b.pile.metered().empty());
   }
 
+  TEST_CASE("a corrupted start is refused by the frame check: nothing starts, nothing is answered") {
+    sim::ble_model m = calm_ble();
+    m.corrupt_ppb = sim::ppb_one;  // one bit of every delivered packet flipped, after the link layer
+    bench b(247, m);  // one packet per frame: each corrupted frame reaches the decoder whole
+    b.pile.plug(car());
+    start_script_out out;
+    b.k.spawn("phone", start_script(b, b.authorization(11, money{5000}), 3, 1 * sim::minute, out));
+    REQUIRE_FALSE(b.k.run({.until = 2 * sim::minute}).failed);
+    REQUIRE(out.connected);
+    CHECK_FALSE(out.hello);
+    for (const auto& r : out.starts) CHECK_FALSE(r);
+    CHECK(b.link.stats().corrupted == b.link.stats().delivered);
+    // A flipped flag bit can make the reassembler drop a packet before decoding; every other one is refused.
+    CHECK(b.pile.stats().malformed > 0);
+    CHECK(b.pile.stats().malformed <= b.link.stats().delivered);
+    CHECK(b.pile.stats().requests == 0);
+    CHECK(b.pile.fw().counters().sessions_started == 0);
+    CHECK(b.pile.metered().empty());
+  }
+
   TEST_CASE("a duplicated start frame acts once") {
-    sim::link_model m = calm_ble();
-    m.duplicate_ppb = sim::ppb_one;  // every frame arrives twice, both ways
+    sim::ble_model m = calm_ble();
+    m.duplicate_ppb = sim::ppb_one;  // the phone's stack repeats every packet, both ways
     bench b(247, m);
     b.pile.plug(car());
     start_script_out out;
@@ -289,6 +314,38 @@ TEST_SUITE("pile/pile_actor") {
     CHECK(b.pile.stats().indication_resends == b.notes.size() - 1);
   }
 
+  TEST_CASE("a session_ended is not repeated while its last copy is still in the link") {
+    bench b;
+    b.pile.plug(car());
+    const money frozen{500};
+    start_script_out out;
+    b.k.spawn("phone", start_script(b, b.authorization(11, frozen), 1, 50 * sim::minute, out));
+    REQUIRE_FALSE(b.k.run({.until = 1 * sim::minute}).failed);
+    REQUIRE(as_start(out.starts[0]).result == protocol::status::ok);
+    const pile::session_record* r = b.pile.fw().nv().last_session();
+    REQUIRE(r != nullptr);
+    const pile::vehicle v = car();
+    pile::charge_model model(pile_power_w, v.battery_wh, v.stored_mwh, v.max_ac_w, r->started_at_us);
+    const auto cap_at = model.time_delivered(energy_cap_wh(frozen, rate) * 1000);
+    REQUIRE(cap_at);
+    // Nothing gets through from 1 s before the cap to 20 s after it (less than the supervision timeout of
+    // 32 s): the one copy waits in the link, and the retry timer (2, 4, 8, 16 s) must not queue more behind it.
+    auto set_loss = [&b](std::uint32_t ppb) {
+      sim::ble_model m = b.link.model();
+      m.loss_ppb = ppb;
+      m.supervision_timeout_us = 32 * sim::sec;
+      b.link.set_model(m);
+    };
+    b.k.at(*cap_at - 1 * sim::sec, [&] { set_loss(sim::ppb_one); });
+    b.k.at(*cap_at + 20 * sim::sec, [&] { set_loss(0); });
+    REQUIRE_FALSE(b.k.run({.until = 60 * sim::minute}).failed);
+    CHECK(b.link.stats().disconnects == 0);
+    REQUIRE(b.notes.size() == 1);  // heard once, after the loss ended
+    CHECK(b.notes[0].first >= *cap_at + 20 * sim::sec);
+    CHECK(b.pile.stats().indication_resends == 0);
+    CHECK(b.pile.stats().confirmations == 1);
+  }
+
   TEST_CASE("a confirmation for another seq or session confirms nothing") {
     bench b;
     b.confirm = false;
@@ -319,7 +376,7 @@ TEST_SUITE("pile/pile_actor") {
     REQUIRE(as_start(out.starts[0]).result == protocol::status::ok);
     CHECK_FALSE(b.link.connected());             // the supervision timeout dropped the phone
     CHECK(b.link.stats().disconnects == 1);
-    CHECK_FALSE(b.link.model().down);             // the radio came back with the power
+    CHECK(b.link.pile_powered());                // the radio came back with the power
     REQUIRE(b.pile.fw().pending_bills() == 1);
     auto bill = open_bill(b.pile.fw().nv().bills().front().sealed, b.key);
     REQUIRE(bill);

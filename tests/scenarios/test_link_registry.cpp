@@ -24,7 +24,7 @@ TEST_SUITE("scenarios/link_registry") {
   TEST_CASE("makes a pair's link once and finds it after") {
     sim::kernel k(1);
     pile::pile_actor p1(k, pile_named("P1"));
-    link_registry reg(k, sim::link_model{}, sim::ble_params{});
+    link_registry reg(k, sim::ble_model{});
     reg.add_pile("P1", p1);
     CHECK(reg.find("alice", "P1") == nullptr);
     sim::ble_link* l = reg.link_for("alice", "P1");
@@ -37,7 +37,7 @@ TEST_SUITE("scenarios/link_registry") {
 
   TEST_CASE("has no link to a pile it was never given") {
     sim::kernel k(1);
-    link_registry reg(k, sim::link_model{}, sim::ble_params{});
+    link_registry reg(k, sim::ble_model{});
     CHECK(reg.link_for("alice", "P9") == nullptr);
     CHECK(reg.frames_sent_on("P9") == 0);
   }
@@ -46,7 +46,7 @@ TEST_SUITE("scenarios/link_registry") {
     sim::kernel k(1);
     pile::pile_actor p1(k, pile_named("P1"));
     pile::pile_actor p2(k, pile_named("P2"));
-    link_registry reg(k, sim::link_model{}, sim::ble_params{});
+    link_registry reg(k, sim::ble_model{});
     reg.add_pile("P1", p1);
     reg.add_pile("P2", p2);
     for (const char* user : {"carol", "alice", "bob"}) (void)reg.link_for(user, "P1");

@@ -260,6 +260,11 @@ TEST_SUITE("scenarios/loader") {
     CHECK(sc.links.ble.loss_ppb.hi == 0);
     CHECK(sc.links.ble.duplicate_ppb.hi == 0);
     CHECK(sc.links.ble.mtu == 23);
+    CHECK(sc.links.ble.conn_interval_us == 30 * ms);        // SCENARIOS.md v1.1
+    CHECK(sc.links.ble.supervision_timeout_us == 4 * s);
+    CHECK(sc.links.ble.connect_failure_ppb.hi == 0);
+    CHECK(sc.links.ble.corrupt_ppb.hi == 0);
+    CHECK(sc.links.ble.packets_per_event == 4);
     CHECK(sc.links.wan.delay_us == drawn<sim::time_us>{50 * ms, 150 * ms});
     CHECK(sc.links.wan.loss_ppb.hi == 0);
     CHECK(sc.piles.empty());
@@ -329,9 +334,87 @@ TEST_SUITE("scenarios/loader") {
     CHECK(sc.expect.result.value == run_result::fail);
   }
 
+  TEST_CASE("v1.1 BLE keys: links.ble as SCENARIOS.md writes it, and every key in a ble fault") {
+    scenario sc = loaded(with_base(
+        "links:\n"
+        "  ble: {delay: 20ms..60ms, loss: 0.0, duplicate: 0.0, mtu: 23,\n"
+        "        conn_interval: 30ms,          # 7.5ms..4s; packets move only at connection events\n"
+        "        supervision_timeout: 4s,      # 100ms..32s, and more than 2 x conn_interval\n"
+        "        connect_failure: 0.0}         # probability that one connection attempt fails\n"
+        "faults:\n"
+        "  - {at: 1m, for: 1m, ble: {pile: P1, conn_interval: 7.5ms, supervision_timeout: 100ms,\n"
+        "                            connect_failure: 0.1..0.2, corrupt: 0.01, packets_per_event: 6}}\n"
+        "  - {at: 3m, ble: {pile: P1, supervision_timeout: 32s, conn_interval: 4s}}\n"));
+    CHECK(sc.links.ble.conn_interval_us == 30 * ms);
+    CHECK(sc.links.ble.supervision_timeout_us == 4 * s);
+    CHECK(sc.links.ble.connect_failure_ppb == drawn<std::uint32_t>{0, 0});
+    REQUIRE(sc.faults.size() == 2);
+    const auto& f = std::get<ble_fault>(sc.faults[0].kind);
+    CHECK(f.conn_interval_us == 7500);
+    CHECK(f.supervision_timeout_us == 100 * ms);
+    CHECK(f.connect_failure_ppb == drawn<std::uint32_t>{100'000'000, 200'000'000});
+    CHECK(f.corrupt_ppb == drawn<std::uint32_t>{10'000'000, 10'000'000});
+    CHECK(f.packets_per_event == 6);
+    CHECK_FALSE(f.loss_ppb);
+    CHECK(f.changes_model());
+    const auto& g = std::get<ble_fault>(sc.faults[1].kind);
+    CHECK(g.conn_interval_us == 4 * s);
+    CHECK(g.supervision_timeout_us == 32 * s);
+
+    scenario more = loaded(with_base("links: {ble: {corrupt: 0.001, packets_per_event: 1, connect_failure: 1}}\n"));
+    CHECK(more.links.ble.corrupt_ppb == drawn<std::uint32_t>{1'000'000, 1'000'000});
+    CHECK(more.links.ble.packets_per_event == 1);
+    CHECK(more.links.ble.connect_failure_ppb.lo == 1'000'000'000);
+  }
+
+  TEST_CASE("v1.1 BLE keys out of range are errors at their line and column") {
+    CHECK(error_of(with_base("links: {ble: {conn_interval: 7ms}}\n")) ==
+          "t.yaml:9:30: links.ble.conn_interval: must be from 7.5ms to 4s (what BLE allows)");
+    CHECK(error_of(with_base("links: {ble: {conn_interval: 4001ms, supervision_timeout: 32s}}\n")) ==
+          "t.yaml:9:30: links.ble.conn_interval: must be from 7.5ms to 4s (what BLE allows)");
+    CHECK(error_of(with_base("links: {ble: {supervision_timeout: 99ms}}\n")) ==
+          "t.yaml:9:36: links.ble.supervision_timeout: must be from 100ms to 32s (what BLE allows)");
+    CHECK(error_of(with_base("links: {ble: {supervision_timeout: 33s}}\n")) ==
+          "t.yaml:9:36: links.ble.supervision_timeout: must be from 100ms to 32s (what BLE allows)");
+    CHECK(error_of(with_base("links: {ble: {conn_interval: 2s}}\n")) ==
+          "t.yaml:9:30: links.ble: supervision_timeout must be more than 2 x conn_interval (4s is not more than "
+          "2 x 2s)");
+    CHECK(error_of(with_base("links: {ble: {conn_interval: 50ms, supervision_timeout: 100ms}}\n")) ==
+          "t.yaml:9:57: links.ble: supervision_timeout must be more than 2 x conn_interval (100ms is not more "
+          "than 2 x 50ms)");
+    CHECK(error_of(with_base("links: {ble: {conn_interval: 30}}\n")) ==
+          "t.yaml:9:30: links.ble.conn_interval: bad duration '30': a number needs a unit, e.g. 30s (units: d, h, "
+          "m, s, ms, us)");
+    CHECK(error_of(with_base("links: {ble: {conn_interval: 20ms..30ms}}\n")) ==
+          "t.yaml:9:30: links.ble.conn_interval: a range is not allowed here ('20ms..30ms')");
+    CHECK(error_of(with_base("links: {ble: {connect_failure: 1.1}}\n")) ==
+          "t.yaml:9:32: links.ble.connect_failure: bad probability '1.1': must be in [0, 1]");
+    CHECK(error_of(with_base("links: {ble: {corrupt: -0.1}}\n")) ==
+          "t.yaml:9:24: links.ble.corrupt: bad probability '-0.1': must be in [0, 1]");
+    CHECK(error_of(with_base("links: {ble: {packets_per_event: 0}}\n")) ==
+          "t.yaml:9:34: links.ble.packets_per_event: must be from 1 to 64 (per connection event)");
+    // In a fault, the pair is checked with the links' value for the key the fault leaves out.
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {pile: P1, conn_interval: 3s}}\n")) ==
+          "t.yaml:10:45: faults[0].ble: supervision_timeout must be more than 2 x conn_interval (4s is not more "
+          "than 2 x 3s)");
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {pile: P1, supervision_timeout: 60ms}}\n")) ==
+          "t.yaml:10:51: faults[0].ble.supervision_timeout: must be from 100ms to 32s (what BLE allows)");
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {pile: P1, conn_interval: 5ms}}\n")) ==
+          "t.yaml:10:45: faults[0].ble.conn_interval: must be from 7.5ms to 4s (what BLE allows)");
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {pile: P1, corrupt: 2}}\n")) ==
+          "t.yaml:10:39: faults[0].ble.corrupt: bad probability '2': must be in [0, 1]");
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {pile: P1, packets_per_event: 65}}\n")) ==
+          "t.yaml:10:49: faults[0].ble.packets_per_event: must be from 1 to 64 (per connection event)");
+    CHECK(error_of(with_base("links: {ble: {conn_interval: 100ms}}\n"
+                             "faults:\n  - {at: 1m, ble: {pile: P1, supervision_timeout: 200ms}}\n")) ==
+          "t.yaml:11:51: faults[0].ble: supervision_timeout must be more than 2 x conn_interval (200ms is not "
+          "more than 2 x 100ms)");
+  }
+
   TEST_CASE("unknown key: position of the key and the keys that were expected") {
     CHECK(error_of(with_base("links:\n  ble: {delay: 20ms..60ms, los: 0.3}\n")) ==
-          "t.yaml:10:28: unknown key 'los' in links.ble (expected one of: delay, loss, duplicate, mtu)");
+          "t.yaml:10:28: unknown key 'los' in links.ble (expected one of: delay, loss, duplicate, mtu, "
+          "conn_interval, supervision_timeout, connect_failure, corrupt, packets_per_event)");
     CHECK(error_of(with_base("seeds: 3\n")) ==
           "t.yaml:9:1: unknown key 'seeds' at the top level (expected one of: name, description, seed, until, "
           "currency, tariff, piles, users, links, steps, faults, expect, format)");
@@ -416,7 +499,7 @@ TEST_SUITE("scenarios/loader") {
           "t.yaml:10:5: faults[0] has no kind (expected exactly one of: ble, wan, server, pile)");
     CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {pile: P1}}\n")) ==
           "t.yaml:10:19: faults[0].ble changes nothing (give at least one of: loss, delay, duplicate, mtu, "
-          "disconnect, reorder)");
+          "disconnect, reorder, conn_interval, supervision_timeout, connect_failure, corrupt, packets_per_event)");
     CHECK(error_of(with_base("faults:\n  - {at: 1m, server: up}\n")) ==
           "t.yaml:10:22: faults[0].server: expected 'down', found 'up'");
     CHECK(error_of(with_base("faults:\n  - {at: 1m, for: 0s, server: down}\n")) ==
@@ -561,7 +644,7 @@ TEST_SUITE("scenarios/loader") {
     std::string text = with_base("faults:\n  - {at: 1m, for: 1m, server: down}\n");
     CHECK(error_of(text, {{"links.ble.los", "0.3"}}) ==
           "t.yaml: override 'links.ble.los=0.3': unknown key 'los' in links.ble (expected one of: delay, loss, "
-          "duplicate, mtu)");
+          "duplicate, mtu, conn_interval, supervision_timeout, connect_failure, corrupt, packets_per_event)");
     CHECK(error_of(text, {{"tarif.energy_per_kwh", "1.2"}}) ==
           "t.yaml: override 'tarif.energy_per_kwh=1.2': unknown key 'tarif' at the top level (expected one of: "
           "name, description, seed, until, currency, tariff, piles, users, links, steps, faults, expect, format)");
@@ -701,8 +784,8 @@ TEST_SUITE("scenarios/loader") {
           "t.yaml:3:1: key 'fleet' at the top level is format 1.1, which this version of pilesim does not read yet "
           "(it reads: name, description, seed, until, currency, tariff, piles, users, links, steps, faults, expect, "
           "format)");
-    CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {pile: P1, corrupt: 0.01}}\n"))
-              .starts_with("t.yaml:10:30: key 'corrupt' in faults[0].ble is format 1.1, which"));
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, pile: {id: P1, power: off, clock_reset: true}}\n"))
+              .starts_with("t.yaml:10:41: key 'clock_reset' in faults[0].pile is format 1.1, which"));
     CHECK(error_of(with_base("expect: {totals: {sessions: 1}}\n"))
               .starts_with("t.yaml:9:10: key 'totals' in expect is format 1.1"));
     // one error each: no "has no kind" beside an attack, no "missing pile" beside a site

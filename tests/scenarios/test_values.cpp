@@ -32,6 +32,11 @@ TEST_SUITE("scenarios/values") {
         {"1d2h3m4s5ms6us", 86'400'000'000 + 7'200'000'000 + 180'000'000 + 4'000'000 + 5'000 + 6},
         {"90m", 5'400'000'000},
         {"007s", 7'000'000},
+        {"7.5ms", 7'500},  // BLE's shortest connection interval, as SCENARIOS.md writes it
+        {"1.5h", 5'400'000'000},
+        {"1m30.25s", 90'250'000},
+        {"0.000001s", 1},
+        {"2.50ms", 2'500},
     };
     for (const auto& r : rows) {
       CAPTURE(r.text);
@@ -55,7 +60,12 @@ TEST_SUITE("scenarios/values") {
         {"1m1h", "bad duration '1m1h': units must go from larger to smaller, each once, e.g. 1h30m"},
         {"1h1h", "bad duration '1h1h': units must go from larger to smaller, each once, e.g. 1h30m"},
         {"1h30", "bad duration '1h30': a number needs a unit, e.g. 1h30s (units: d, h, m, s, ms, us)"},
-        {"1.5h", "bad duration '1.5h': whole numbers only, e.g. 1h30m rather than 1.5h"},
+        {"7.1234ms", "bad duration '7.1234ms': finer than a microsecond"},
+        {"1.5us", "bad duration '1.5us': finer than a microsecond"},
+        {"0.0000001s", "bad duration '0.0000001s': at most 6 decimal places"},
+        {"1.5h30m", "bad duration '1.5h30m': a fraction only in the last part, e.g. 1m30.5s"},
+        {"1.s", "bad duration '1.s': expected e.g. 250ms, 30s, 15m, 2h, 1h30m or 1d"},
+        {"7.5", "bad duration '7.5': a number needs a unit, e.g. 7.5s (units: d, h, m, s, ms, us)"},
         {"1h 30m", "bad duration '1h 30m': expected e.g. 250ms, 30s, 15m, 2h, 1h30m or 1d"},
         {"h", "bad duration 'h': expected e.g. 250ms, 30s, 15m, 2h, 1h30m or 1d"},
         {"+5s", "bad duration '+5s': expected e.g. 250ms, 30s, 15m, 2h, 1h30m or 1d"},

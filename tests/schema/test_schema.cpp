@@ -184,7 +184,9 @@ std::vector<malformed> refused_by_both() {
       {"a list as a name", "name: [t]\nuntil: 1h\n"},
       {"a bare number as a duration", "name: t\nuntil: 10\n"},
       {"units out of order", "name: t\nuntil: 1m1h\n"},
-      {"a fractional duration", "name: t\nuntil: 1.5h\n"},
+      {"a fraction before the last part", "name: t\nuntil: 1.5h30m\n"},
+      {"a fraction of microseconds", "name: t\nuntil: 1.5us\n"},
+      {"packets per event above 64", with_base("links: {ble: {packets_per_event: 65}}\n")},
       {"a negative duration", with_base("steps:\n  - {at: -5s, user: alice, do: stop}\n")},
       {"an unknown unit", "name: t\nuntil: 1x\n"},
       {"until of no time", "name: t\nuntil: 0s\n"},
@@ -249,6 +251,9 @@ std::vector<malformed> refused_by_loader_only() {
        "steps:\n  - {at: 1m, user: walker, do: start, pile: P1, amount: 10.00}\n"},
       {"a repeated key (JSON keeps one)", "name: a\nname: b\nuntil: 1h\n"},
       {"format 1.0 (JSON reads it as 1)", "name: t\nuntil: 1h\nformat: 1.0\n"},
+      {"a fraction finer than a microsecond", "name: t\nuntil: 7.1234ms\n"},
+      {"a supervision timeout not above 2 x the interval",
+       with_base("links: {ble: {conn_interval: 100ms, supervision_timeout: 200ms}}\n")},
   };
 }
 
