@@ -56,6 +56,7 @@ struct batch {
   std::vector<std::string> db_paths;     // one per file
   input_errors errors;
   bool first_json = true;
+  std::string single_json;  // one file: its report, also spread at the top level (format v1's document)
   std::vector<junit_case> junit;
 
   // Loads, runs and reports file number `i`; its exit code.
@@ -106,8 +107,10 @@ struct batch {
       junit.push_back(junit_for(f, 'f', "seed " + std::to_string(r.seed) + "; reproduce with: " + repro,
                                 failed_checks(r), r.wall_s));
     if (o.json) {
-      std::cout << (first_json ? "" : ",") << scenarios::to_json(r);
+      std::string json = scenarios::to_json(r);
+      std::cout << (first_json ? "" : ",") << json;
       first_json = false;
+      if (!many) single_json = std::move(json);
     } else if (!o.quiet || !r.ok()) {
       scenarios::print_summary(std::cout, r, repro);
       if (many) std::cout << "\n";
@@ -145,7 +148,13 @@ int run_command(const run_command_options& o) {
   int rc = exit_ok;
   if (o.json) std::cout << "{\"runs\":[";
   for (std::size_t i = 0; i < found.files.size(); ++i) rc = std::max(rc, b.run_file(i, found.files[i]));
-  if (o.json) std::cout << "],\"errors\":" << b.errors.json() << "}\n";
+  if (o.json) {
+    std::cout << "],\"errors\":" << b.errors.json();
+    // Format v1 reads one run's fields at the top level: with one file they are there as well as in runs[0].
+    const std::string_view single = b.single_json;
+    if (single.size() > 2) std::cout << "," << single.substr(1, single.size() - 2);
+    std::cout << "}\n";
+  }
   if (!o.junit_path.empty()) {
     std::ofstream out(o.junit_path, std::ios::binary | std::ios::trunc);
     write_junit(out, "pilesim", b.junit);

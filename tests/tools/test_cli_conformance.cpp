@@ -151,10 +151,14 @@ TEST_SUITE("tools/cli_conformance") {
     const auto v1 = boost::json::parse(one);
     CHECK(v1.at("runs").as_array().size() == 1);
     CHECK(v1.at("errors").as_array().empty());
+    // format v1's fields stay at the top level for one file, the same as its runs[0]
+    CHECK(v1.at("trace_hash") == v1.at("runs").as_array().at(0).at("trace_hash"));
+    CHECK(v1.at("sessions") == v1.at("runs").as_array().at(0).at("sessions"));
     const std::string dir = two_file_folder("json_dir");
     const auto v2 = boost::json::parse(pilesim_stdout("run " + dir + " --json").out);
     CHECK(v2.at("runs").as_array().size() == 2);
     CHECK(v2.at("runs").as_array().at(1).at("scenario").is_string());
+    CHECK_FALSE(v2.as_object().contains("scenario"));  // several files: no one run speaks for the document
 
     const std::string bad = temp_file("json_bad.yaml", "name: t\nuntil: 10\n");
     ran b = pilesim_stdout("run " + bad + " " + scenario("happy_path.yaml") + " --json");
