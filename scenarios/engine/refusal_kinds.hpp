@@ -16,7 +16,7 @@ struct refusal_kind {
   std::string_view what;
 };
 
-inline constexpr std::array<refusal_kind, 16> refusal_kinds{{
+inline constexpr std::array<refusal_kind, 18> refusal_kinds{{
     {"start_authorization", "pile", "start authorizations the pile refused"},
     {"stop", "pile", "stop commands the pile refused (wrong stop secret)"},
     {"receipt", "pile", "receipts the pile refused"},
@@ -33,6 +33,8 @@ inline constexpr std::array<refusal_kind, 16> refusal_kinds{{
     {"bill_conflict", "server", "a second, different bill for a settled session"},
     {"started_forged", "server", "start acknowledgements not sealed by the pile"},
     {"auth_mismatch", "server", "start acknowledgements for another authorization"},
+    {"vehicle_busy", "server", "starts for a vehicle that has a session that may still be running"},
+    {"reservation_not_started", "server", "starts at a reserved pile before the reservation's window opens"},
 }};
 
 inline bool is_refusal_kind(std::string_view name) {
