@@ -131,6 +131,8 @@ CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
   cmd->add_option("--out", o.out_path, "Write one row per run to FILE.csv or FILE.json")
       ->check(output_format({".csv", ".json"}));
   cmd->add_flag("--quiet", o.quiet, "No progress lines on stderr");
+  cmd->add_flag("--strict", o.strict,
+                "Exit 1 when a run misses an expectation too (default: only when an invariant breaks)");
   return cmd;
 }
 
@@ -196,11 +198,11 @@ int main(int argc, char** argv) {
   pilesim::tools::shrink_options hopt;
   CLI::App* shrink = add_shrink(app, hopt);
 
-  std::string merge_out;
-  std::vector<std::string> merge_in;
+  pilesim::tools::merge_options mopt;
   auto* merge = app.add_subcommand("merge", "Join shard CSVs of one sweep into one CSV, in run order");
-  merge->add_option("out", merge_out, "Merged CSV to write")->required()->check(output_format({".csv"}));
-  merge->add_option("inputs", merge_in, "Shard CSVs")->required()->check(CLI::ExistingFile);
+  merge->add_option("out", mopt.out_path, "Merged CSV to write")->required()->check(output_format({".csv"}));
+  merge->add_option("inputs", mopt.in_paths, "Shard CSVs")->required()->check(CLI::ExistingFile);
+  merge->add_flag("--strict", mopt.strict, "Exit 1 when a run missed an expectation too, as sweep --strict");
 
   pilesim::tools::serve_options vopt;
   vopt.limits.connections_max = 0;  // derived from RLIMIT_NOFILE unless given
@@ -274,7 +276,7 @@ int main(int argc, char** argv) {
   if (*sweep) return pilesim::tools::sweep_command(wopt);
   if (*shrink) return pilesim::tools::shrink_command(hopt);
   if (*diagram) return pilesim::tools::diagram_command(dopt);
-  if (*merge) return pilesim::tools::merge_command(merge_out, merge_in);
+  if (*merge) return pilesim::tools::merge_command(mopt);
   if (*bench_kernel) return pilesim::tools::bench_kernel(kopt, std::cout);
   if (*bench_sessions) return pilesim::tools::bench_sessions(sopt, std::cout);
   if (*completion) return (std::cout << pilesim::tools::bash_completion(app), exit_ok);

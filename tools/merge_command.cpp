@@ -61,7 +61,9 @@ bool read_shard(const std::string& path, const std::string& first_path, std::vec
 }
 }  // namespace
 
-int merge_command(const std::string& out_path, const std::vector<std::string>& in_paths) {
+int merge_command(const merge_options& o) {
+  const std::string& out_path = o.out_path;
+  const std::vector<std::string>& in_paths = o.in_paths;
   std::vector<std::string> header;
   std::vector<numbered_row> rows;
   for (const std::string& path : in_paths)
@@ -80,7 +82,7 @@ int merge_command(const std::string& out_path, const std::vector<std::string>& i
   }
   std::cerr << "merge: " << text_rows.size() << " runs from " << in_paths.size() << " file(s) into " << out_path
             << "\n";
-  return print_sweep_summary(std::cout, header, text_rows) == 0 ? exit_ok : exit_failed;
+  return study_exit_code(print_sweep_summary(std::cout, header, text_rows), o.strict);
 }
 
 }  // namespace pilesim::tools

@@ -8,6 +8,13 @@
 
 namespace pilesim::tools {
 
-int merge_command(const std::string& out_path, const std::vector<std::string>& in_paths);
+struct merge_options {
+  std::string out_path;
+  std::vector<std::string> in_paths;
+  bool strict = false;   // as sweep's: a missed expectation fails too
+};
+
+// Exit code as the unsharded sweep's (0 every invariant held, 1 one broke, 2 bad input).
+int merge_command(const merge_options& o);
 
 }  // namespace pilesim::tools

@@ -169,7 +169,7 @@ int sweep_command(const sweep_options& o) {
     std::cerr << o.out_path << ": cannot write\n";
     return exit_bad_input;
   }
-  return print_sweep_summary(std::cout, header, text_rows) == 0 ? exit_ok : exit_failed;
+  return study_exit_code(print_sweep_summary(std::cout, header, text_rows), o.strict);
 }
 
 }  // namespace pilesim::tools

@@ -19,6 +19,7 @@ struct sweep_options {
   std::string shard = "1/1";              // "K/N": runs whose index % N == K-1
   std::string out_path;                   // .csv (default) or .json; empty: no file
   bool quiet = false;                     // no progress lines on stderr
+  bool strict = false;                    // a missed expectation fails the sweep (exit 1), not only an invariant
 };
 
 int sweep_command(const sweep_options& o);

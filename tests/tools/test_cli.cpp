@@ -175,7 +175,7 @@ TEST_SUITE("tools/cli") {
     const std::string one = temp_path("sweep_j1.csv"), two = temp_path("sweep_j2.csv");
     ran a = pilesim("sweep " + f + grid + " --jobs 1 --out " + one);
     ran b = pilesim("sweep " + f + grid + " --jobs 2 --out " + two);
-    CHECK((a.code == 0 || a.code == 1));
+    CHECK(a.code == 0);  // every invariant holds; missed expectations would be data
     CHECK(a.code == b.code);
     CHECK(a.out.find("links.ble.loss=0.3 links.wan.loss=0.2") != std::string::npos);  // aggregate rows
     const std::string csv = read_all(one);
