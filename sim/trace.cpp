@@ -86,6 +86,44 @@ void trace::event(time_us t, std::string_view actor, std::string_view kind, std:
   }
   mix(s);
   if (!out_) return;
+  write_line(t, actor, kind, fields);
+  if (checkpoint_every_ == 0) return;
+  note_actor(actor, s);
+  if (count_ % checkpoint_every_ == 0) write_checkpoint(t);
+}
+
+void trace::note_actor(std::string_view actor, std::uint64_t event_word) {
+  auto it = actor_hash_.find(actor);
+  if (it == actor_hash_.end()) it = actor_hash_.emplace(std::string(actor), 0x243f6a8885a308d3ULL).first;
+  std::uint64_t h = it->second ^ (event_word + 0x9e3779b97f4a7c15ULL + (it->second << 6) + (it->second >> 2));
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  it->second = h;
+  touched_[it->first] = h;  // the key views the map's own string, which lives as long as the trace
+}
+
+void trace::write_checkpoint(time_us t) {
+  char hex[17];
+  line_.clear();
+  line_ += "{\"checkpoint\":" + std::to_string(++checkpoints_) + ",\"t_us\":" + std::to_string(t) +
+           ",\"events\":" + std::to_string(count_) + ",\"hash\":\"" + hash_hex() + "\",\"actors\":{";
+  bool first = true;
+  for (const auto& [actor, h] : touched_) {
+    if (!first) line_ += ',';
+    first = false;
+    append_json_string(line_, actor);
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+    line_ += ":\"";
+    line_ += hex;
+    line_ += '"';
+  }
+  line_ += "}}\n";
+  touched_.clear();
+  out_->write(line_.data(), static_cast<std::streamsize>(line_.size()));
+}
+
+void trace::write_line(time_us t, std::string_view actor, std::string_view kind, std::initializer_list<field> fields) {
   line_.clear();
   line_ += "{\"t_us\":";
   line_ += std::to_string(t);

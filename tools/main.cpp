@@ -5,6 +5,7 @@
 #include "tools/bench_sessions.hpp"
 #include "tools/completion_command.hpp"
 #include "tools/diagram_command.hpp"
+#include "tools/diff_command.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/input_errors.hpp"
 #include "tools/merge_command.hpp"
@@ -115,6 +116,11 @@ CLI::App* add_run(CLI::App& app, pilesim::tools::run_command_options& o) {
                   "Write every event as JSON lines to this file; several files: a pattern, e.g. 'out/{stem}.jsonl'");
   cmd->add_option("--db", o.db_path,
                   "Keep the server's SQLite database in this file (WAL); several files: e.g. 'db/{stem}.sqlite'");
+  cmd->add_option("--checkpoint-every", o.checkpoint_every,
+                  "With --trace: a state-hash checkpoint line every N events, for pilesim diff (0: none)")
+      ->capture_default_str();
+  cmd->add_flag("--check-determinism", o.check_determinism,
+                "Run each file twice; fail (exit 1) with the first divergence if the traces differ");
   add_set_flag(cmd, o.sets);
   cmd->add_option("--junit", o.junit_path, "Write a JUnit XML report: one testcase per scenario file");
   return cmd;
@@ -153,6 +159,22 @@ CLI::App* add_shrink(CLI::App& app, pilesim::tools::shrink_options& o) {
   cmd->add_option("--out", o.out_path, "Where to write the smaller scenario (default: STEM.min.yaml)")
       ->check(output_format({".yaml", ".yml"}));
   cmd->add_option("--runs-max", o.runs_max, "Candidate runs tried at most");
+  return cmd;
+}
+
+CLI::App* add_diff(CLI::App& app, pilesim::tools::diff_options& o) {
+  auto* cmd = app.add_subcommand("diff", "Where two runs or two --trace files first differ (exit 0 same, 1 differ)");
+  cmd->add_option("--context", o.context, "Events shown before the first difference")->capture_default_str();
+  cmd->add_option("--checkpoint-every", o.checkpoint_every, "For runs: a state-hash checkpoint every N events")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000'000));
+  cmd->prefix_command();  // the sides' own words (FILE --seed N --set k=v -- FILE ...) are read by diff_command
+  cmd->footer(
+      "Sides: A -- B, each a .jsonl trace (run --trace) or a scenario FILE [--seed N] [--set key.path=value]...;\n"
+      "B without a FILE runs A's. Examples:\n"
+      "  pilesim diff happy_path.yaml --seed 1 -- happy_path.yaml --seed 2\n"
+      "  pilesim diff f.yaml --seed 3 -- --seed 3 --set links.ble.loss=0.2\n"
+      "  pilesim diff a.jsonl b.jsonl\n");
   return cmd;
 }
 
@@ -197,6 +219,8 @@ int main(int argc, char** argv) {
   CLI::App* diagram = add_diagram(app, dopt);
   pilesim::tools::shrink_options hopt;
   CLI::App* shrink = add_shrink(app, hopt);
+  pilesim::tools::diff_options fopt;
+  CLI::App* diff = add_diff(app, fopt);
 
   pilesim::tools::merge_options mopt;
   auto* merge = app.add_subcommand("merge", "Join shard CSVs of one sweep into one CSV, in run order");
@@ -276,6 +300,10 @@ int main(int argc, char** argv) {
   if (*sweep) return pilesim::tools::sweep_command(wopt);
   if (*shrink) return pilesim::tools::shrink_command(hopt);
   if (*diagram) return pilesim::tools::diagram_command(dopt);
+  if (*diff) {
+    fopt.words = diff->remaining();
+    return pilesim::tools::diff_command(fopt, std::cout, std::cerr);
+  }
   if (*merge) return pilesim::tools::merge_command(mopt);
   if (*bench_kernel) return pilesim::tools::bench_kernel(kopt, std::cout);
   if (*bench_sessions) return pilesim::tools::bench_sessions(sopt, std::cout);

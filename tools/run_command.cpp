@@ -11,12 +11,14 @@
 #include "tools/repro_command.hpp"
 #include "tools/scenario_paths.hpp"
 #include "tools/set_flags.hpp"
+#include "tools/trace_diff.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 namespace pilesim::tools {
@@ -74,6 +76,7 @@ struct batch {
     scenarios::run_options ro;
     ro.seed = o.seed;
     ro.db_path = db_paths[i];
+    ro.checkpoint_every = o.checkpoint_every;
     if (auto problem = database_path_problem(ro.db_path)) return refuse(f, "--db: " + *problem);
     std::ofstream trace_file;
     if (!trace_paths[i].empty()) {
@@ -82,15 +85,40 @@ struct batch {
       ro.trace_out = &trace_file;
     }
     scenarios::run_outcome_report r;
+    std::optional<std::string> divergence;
     try {
       const auto t0 = std::chrono::steady_clock::now();
-      r = scenarios::run_scenario(*loaded, ro);
+      if (o.check_determinism) divergence = run_twice(*loaded, ro, r);
+      else r = scenarios::run_scenario(*loaded, ro);
       r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } catch (const scenarios::world_error& e) {
       return refuse(f, e.what());
     }
     report(f, r);
-    return r.ok() ? exit_ok : exit_failed;
+    if (!divergence) return r.ok() ? exit_ok : exit_failed;
+    std::cerr << f << ": NOT DETERMINISTIC (seed " << r.seed << "): two runs gave different traces\n" << *divergence;
+    junit.back() = junit_for(f, 'f', "not deterministic: seed " + std::to_string(r.seed), *divergence, r.wall_s);
+    return exit_failed;
+  }
+
+  // Runs `s` twice, each traced in memory (the first also to `ro.trace_out`); the first run's outcome goes to `r`.
+  // Nothing when the two traces are the same byte for byte, else where they part.
+  static std::optional<std::string> run_twice(const scenarios::scenario& s, scenarios::run_options ro,
+                                              scenarios::run_outcome_report& r) {
+    std::ostream* file = ro.trace_out;
+    std::stringstream first, second;
+    ro.trace_out = &first;
+    r = scenarios::run_scenario(s, ro);
+    ro.trace_out = &second;
+    const scenarios::run_outcome_report again = scenarios::run_scenario(s, ro);
+    if (file) *file << first.str();
+    if (first.str() == second.str() && r.trace_hash == again.trace_hash) return std::nullopt;
+    std::ostringstream text;
+    text << "trace hashes: " << r.trace_hash << " then " << again.trace_hash << "\n";
+    const auto d = first_divergence(first, second, 5);
+    if (d) print_divergence(text, *d);
+    else text << d.error().message << "\n";
+    return text.str();
   }
 
   int refuse(const std::string& f, const std::string& message) {
@@ -139,10 +167,12 @@ int run_command(const run_command_options& o) {
   if (!traces) early.add(traces.error().message);
   auto dbs = per_file_paths("--db", o.db_path == ":memory:" ? "" : o.db_path, found.files);
   if (!dbs) early.add(dbs.error().message);
+  if (o.check_determinism && o.db_path != ":memory:")
+    early.add("--check-determinism runs each file twice in memory; it takes no --db");
   if (!early.empty()) return refuse_all(o, early);
 
   batch b{o, std::move(*overrides), found.files.size() > 1, std::move(*traces), std::move(*dbs),
-          input_errors(std::cerr), true, {}};
+          input_errors(std::cerr), true, {}, {}};
   for (auto& p : b.db_paths)
     if (p.empty()) p = ":memory:";
   int rc = exit_ok;

@@ -16,6 +16,8 @@ struct run_command_options {
   bool json = false;                     // one document {"runs": [...], "errors": [...]} on stdout, always
   bool quiet = false;
   std::string trace_path;                // JSON lines; with several files a pattern with {stem}
+  std::uint64_t checkpoint_every = 1000; // with a trace: a checkpoint line every N events (0: none)
+  bool check_determinism = false;        // run each file twice and compare the traces
   std::string db_path = ":memory:";      // SQLite file (WAL); with several files a pattern with {stem}
   std::vector<std::string> sets;         // "key.path=value" overrides applied to every file (as sweeps do)
   std::string junit_path;                // JUnit XML: one testcase per file

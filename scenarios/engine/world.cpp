@@ -29,6 +29,7 @@ class world {
   world(const scenario& s, const run_options& o)
       : s_(s), seed_(o.seed.value_or(s.seed)), k_(seed_), draws_(k_), db_(open_database(o.db_path)) {
     if (o.trace_out) k_.trace().write_to(o.trace_out);
+    k_.trace().checkpoint_every(o.checkpoint_every);
     parts_ = wire(k_, s_, seed_, draws_, *db_);
     physics_.emplace(k_, s_, *parts_);
   }

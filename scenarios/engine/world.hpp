@@ -18,6 +18,7 @@ namespace pilesim::scenarios {
 struct run_options {
   std::optional<std::uint64_t> seed;   // overrides the file's seed
   std::ostream* trace_out = nullptr;   // JSON lines of every event when set
+  std::uint64_t checkpoint_every = 0;  // with trace_out: a checkpoint line after every N events (0: none)
   std::string db_path = ":memory:";    // a file path keeps the server's SQLite database (WAL) for inspection
 };
 
