@@ -1,8 +1,11 @@
 // The pilesim commands a study leans on, run as users and CI run them: the exit codes of sweep and merge (missed
-// expectations are data, a broken invariant is a failure), and their --strict.
+// expectations are data, a broken invariant is a failure), and their --strict; where two runs part (diff,
+// run --check-determinism).
 #include "tests/tools/cli_runner.hpp"
 
 #include <doctest/doctest.h>
+
+#include <boost/json.hpp>
 
 #include <string>
 
@@ -66,5 +69,63 @@ TEST_SUITE("cli study") {
     REQUIRE(has(s.out, "only missed expectations"));
     CHECK(pilesim_stdout("merge " + temp_path("lossy_merged.csv") + " " + csv).code == 0);
     CHECK(pilesim_stdout("merge " + temp_path("lossy_merged.csv") + " " + csv + " --strict").code == 1);
+  }
+
+  TEST_CASE("diff: seeds 1 and 2 differ at a named event and actor (exit 1); a run and itself are identical") {
+    const std::string f = scenario("happy_path.yaml");
+    ran d = pilesim_stdout("diff " + f + " --seed 1 -- " + f + " --seed 2");
+    CHECK(d.code == 1);
+    CHECK(has(d.out, "first difference at event 3 (t = 0.125351 s): actor server diverged"));
+    CHECK(has(d.out, "A   #3 {\"t_us\":125351,\"actor\":\"server\""));
+    CHECK(has(d.out, "    #2 {\"t_us\":0,\"actor\":\"agent/alice\""));  // the events before it
+    ran same = pilesim_stdout("diff " + f + " --seed 1 -- --seed 1");
+    CHECK(same.code == 0);
+    CHECK(has(same.out, "identical: 52 events"));
+  }
+
+  TEST_CASE("diff: two --trace files, found through their checkpoints; the trace hash ignores checkpoints") {
+    const std::string f = scenario("happy_path.yaml");
+    const std::string a = temp_path("diff_a.jsonl"), b = temp_path("diff_b.jsonl"), c = temp_path("diff_c.jsonl");
+    auto hash = [&](const std::string& args) {
+      ran r = pilesim_stdout("run " + f + " --json " + args);
+      return std::string(boost::json::parse(r.out).at_pointer("/runs/0/trace_hash").as_string());
+    };
+    const std::string plain = hash("--seed 3");
+    CHECK(hash("--seed 3 --trace " + a + " --checkpoint-every 5") == plain);
+    CHECK(hash("--seed 3 --trace " + c + " --checkpoint-every 0") == plain);
+    CHECK(has(read_all(a), "{\"checkpoint\":1,"));
+    CHECK(!has(read_all(c), "checkpoint"));
+    hash("--seed 3 --set links.ble.loss=0.3 --trace " + b + " --checkpoint-every 5");
+    ran d = pilesim_stdout("diff " + a + " " + b);
+    CHECK(d.code == 1);
+    CHECK(has(d.out, "first difference at event 12 "));
+    CHECK(has(d.out, "checkpoints: 2 of 10 agree; 7 events compared one by one"));
+    CHECK(has(d.out, "actor pile/P1 in A, ble/P1/alice in B"));
+    CHECK(pilesim_stdout("diff " + a + " -- " + c).code == 0);  // with and without checkpoints: the same events
+  }
+
+  TEST_CASE("diff: bad input exits 2") {
+    const std::string f = scenario("happy_path.yaml");
+    CHECK(pilesim("diff " + f).code == 2);
+    CHECK(pilesim("diff " + f + " --seed x -- " + f).code == 2);
+    CHECK(pilesim("diff /nonexistent.jsonl " + f).code == 2);
+    CHECK(pilesim("diff " + temp_path("diff_a.jsonl") + " --seed 1 -- " + f).code == 2);
+    const std::string not_trace = temp_file("not_trace.jsonl", "{\"t_us\":0,\"actor\":\"a\",\"kind\":\"k\"}\nhello\n");
+    ran r = pilesim("diff " + not_trace + " " + not_trace);
+    CHECK(r.code == 2);
+    CHECK(has(r.out, "A:2: not a trace line"));
+    CHECK(pilesim("diff " + f + " --set links.ble.nonsense=1 -- " + f).code == 2);
+  }
+
+  TEST_CASE("run --check-determinism passes on a scenario, writes its trace once, and takes no --db") {
+    const std::string f = scenario("happy_path.yaml");
+    const std::string t = temp_path("determinism.jsonl");
+    ran r = pilesim("run " + f + " --check-determinism --quiet --trace " + t);
+    CHECK(r.code == 0);
+    CHECK(!has(r.out, "NOT DETERMINISTIC"));
+    std::size_t events = 0;
+    for (const std::string& text = read_all(t); const char c : text) events += c == '\n' ? 1 : 0;
+    CHECK(events == 52 + 0);  // 52 events, fewer than one checkpoint interval: written once, not twice
+    CHECK(pilesim("run " + f + " --check-determinism --db " + temp_path("d.sqlite")).code == 2);
   }
 }
