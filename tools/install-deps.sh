@@ -8,6 +8,7 @@ packages=(
   libboost1.81-all-dev libboost-json1.81-dev
   libsqlite3-dev sqlite3 libcli11-dev doctest-dev libyaml-cpp-dev libsodium-dev libmimalloc-dev
   gnuplot-nox
+  parallel  # the sharded-sweep test only (GNU parallel)
   libvalijson-dev  # the schema test only (header-only; its adapters bring Poco and Qt headers along)
 )
 

@@ -227,6 +227,7 @@ int main(int argc, char** argv) {
   merge->add_option("out", mopt.out_path, "Merged CSV to write")->required()->check(output_format({".csv"}));
   merge->add_option("inputs", mopt.in_paths, "Shard CSVs")->required()->check(CLI::ExistingFile);
   merge->add_flag("--strict", mopt.strict, "Exit 1 when a run missed an expectation too, as sweep --strict");
+  merge->add_flag("--partial", mopt.partial, "Merge even when runs of the study are missing (else exit 2)");
 
   pilesim::tools::serve_options vopt;
   vopt.limits.connections_max = 0;  // derived from RLIMIT_NOFILE unless given

@@ -59,6 +59,52 @@ bool read_shard(const std::string& path, const std::string& first_path, std::vec
   }
   return true;
 }
+std::size_t column(const std::vector<std::string>& header, const char* name) {
+  return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+}
+
+// Every row names the same scenario text and study size, and a run below that size.
+bool one_study(const std::vector<std::string>& header, const std::vector<numbered_row>& rows) {
+  if (rows.empty()) return true;
+  const std::size_t c = column(header, "study_runs"), h = column(header, "scenario_hash");
+  const auto& [first_run, first] = rows.front();
+  const unsigned long long total = std::strtoull(first[c].c_str(), nullptr, 10);
+  for (const auto& [run, f] : rows) {
+    if (f[h] != first[h]) {
+      std::cerr << "run " << run << " ran a scenario text with hash " << f[h] << ", run " << first_run
+                << " one with " << first[h] << ": the inputs are not shards of one study\n";
+      return false;
+    }
+    if (f[c] != first[c] || run >= total) {
+      std::cerr << "run " << run << " says its study has " << f[c] << " runs, run " << first_run << " says "
+                << first[c] << ": the inputs are not shards of one study\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+// The runs missing from the study (rows are one study's, sorted, without duplicates), listed on `err` unless
+// `partial` lets them be. False when runs are missing without `partial`.
+bool complete_study(const std::vector<std::string>& header, const std::vector<numbered_row>& rows, bool partial) {
+  const std::uint64_t total =
+      rows.empty() ? 0 : std::strtoull(rows.front().second[column(header, "study_runs")].c_str(), nullptr, 10);
+  if (rows.size() == total) return true;
+  std::string missing;
+  std::size_t listed = 0, at = 0;
+  for (std::uint64_t i = 0; i < total && listed < 10; ++i) {
+    if (at < rows.size() && rows[at].first == i) {
+      ++at;
+      continue;
+    }
+    missing += (listed++ ? ", " : "") + std::to_string(i);
+  }
+  const std::size_t absent = total - rows.size();
+  std::cerr << "merge: " << (partial ? "partial: " : "") << rows.size() << " of " << total << " runs; missing "
+            << absent << " (runs " << missing << (absent > listed ? ", ..." : "") << ")"
+            << (partial ? "\n" : "; is a shard missing? --partial merges what is there\n");
+  return partial;
+}
 }  // namespace
 
 int merge_command(const merge_options& o) {
@@ -68,12 +114,14 @@ int merge_command(const merge_options& o) {
   std::vector<numbered_row> rows;
   for (const std::string& path : in_paths)
     if (!read_shard(path, in_paths.front(), header, rows)) return exit_bad_input;
+  if (!one_study(header, rows)) return exit_bad_input;
   std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (std::size_t i = 1; i < rows.size(); ++i)
     if (rows[i].first == rows[i - 1].first) {
       std::cerr << "run " << rows[i].first << " appears in more than one input (overlapping shards?)\n";
       return exit_bad_input;
     }
+  if (!complete_study(header, rows, o.partial)) return exit_bad_input;
   std::vector<std::vector<std::string>> text_rows;
   for (auto& r : rows) text_rows.push_back(std::move(r.second));
   if (!write_rows(out_path, header, text_rows)) {

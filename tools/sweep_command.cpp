@@ -5,6 +5,7 @@
 #include "tools/exit_codes.hpp"
 #include "tools/grid.hpp"
 #include "tools/repro_command.hpp"
+#include "tools/scenario_hash.hpp"
 #include "tools/set_flags.hpp"
 #include "tools/shard.hpp"
 #include "tools/sweep_rows.hpp"
@@ -23,6 +24,8 @@ namespace {
 // The grid with each point's values and its scenario, every point loaded (and so checked) before anything runs.
 struct study {
   std::string file;
+  std::string scenario_hash;
+  std::uint64_t runs = 0;
   std::vector<axis> axes;
   std::vector<std::vector<std::string>> point_values;
   std::vector<scenarios::scenario> point_scenarios;
@@ -84,6 +87,9 @@ run_row run_one(const study& st, std::uint64_t run, std::size_t point, std::uint
     row.ok = false;
   }
   row.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  row.study_runs = st.runs;
+  row.version = PILESIM_VERSION;
+  row.scenario_hash = st.scenario_hash;
   if (!row.ok) {
     std::vector<std::string> sets;
     for (std::size_t i = 0; i < st.axes.size(); ++i) sets.push_back(st.axes[i].path + "=" + row.params[i]);
@@ -94,7 +100,7 @@ run_row run_one(const study& st, std::uint64_t run, std::size_t point, std::uint
 
 // Loads every grid point; names each point's problems on stderr and gives nothing if any point is bad.
 std::optional<study> load_study(const std::string& file, std::vector<axis> axes) {
-  study st{file, std::move(axes), {}, {}};
+  study st{file, scenario_hash(file).value_or(""), 0, std::move(axes), {}, {}};
   bool bad = false;
   for (std::size_t p = 0, points = grid_size(st.axes); p < points; ++p) {
     st.point_values.push_back(grid_point(st.axes, p));
@@ -150,10 +156,11 @@ int sweep_command(const sweep_options& o) {
     std::cerr << "--seeds must be at least 1\n";
     return exit_bad_input;
   }
-  const auto st = load_study(o.file, grid_axes(*sets));
-  if (!st) return exit_bad_input;
 
+  auto st = load_study(o.file, grid_axes(*sets));
+  if (!st) return exit_bad_input;
   const std::uint64_t points = st->point_values.size(), total = points * o.seeds;
+  st->runs = total;
   const std::vector<std::uint64_t> mine = shard_runs(total, *shard);
   const unsigned jobs = worker_threads(o.jobs, mine.size());
   if (!o.quiet)

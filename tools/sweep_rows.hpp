@@ -31,6 +31,9 @@ struct run_row {
   std::uint64_t events = 0;
   double wall_s = 0;
   std::string repro;                      // filled for runs that did not hold
+  std::uint64_t study_runs = 0;           // runs in the whole (unsharded) study: merge checks it has them all
+  std::string version;                    // the pilesim that ran it
+  std::string scenario_hash;              // of the scenario file's text (scenario_hash.hpp)
 };
 
 // The columns are "run", one per axis (named by its key path), then these, in this order.

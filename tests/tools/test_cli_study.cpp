@@ -128,4 +128,35 @@ TEST_SUITE("cli study") {
     CHECK(events == 52 + 0);  // 52 events, fewer than one checkpoint interval: written once, not twice
     CHECK(pilesim("run " + f + " --check-determinism --db " + temp_path("d.sqlite")).code == 2);
   }
+
+  TEST_CASE("merge refuses an incomplete set of shards unless --partial; rows carry study size, version, file hash") {
+    const std::string f = temp_file("outage_for_merge.yaml", outage_scenario);
+    std::string parts[3];
+    for (int k = 1; k <= 3; ++k) {
+      parts[k - 1] = temp_path("incomplete_" + std::to_string(k) + ".csv");
+      REQUIRE(pilesim_stdout("sweep " + f + " --seeds 5 --quiet --shard " + std::to_string(k) + "/3 --out " +
+                             parts[k - 1]).code == 0);
+    }
+    const std::string out = temp_path("incomplete_merged.csv");
+    ran refused = pilesim("merge " + out + " " + parts[0] + " " + parts[2]);
+    CHECK(refused.code == 2);
+    CHECK(has(refused.out, "merge: 3 of 5 runs; missing 2 (runs 1, 4); is a shard missing? --partial"));
+    ran partial = pilesim("merge --partial " + out + " " + parts[0] + " " + parts[2]);
+    CHECK(partial.code == 0);
+    CHECK(has(partial.out, "merge: partial: 3 of 5 runs"));
+    CHECK(pilesim("merge " + out + " " + parts[0] + " " + parts[1] + " " + parts[2]).code == 0);
+    const std::string csv = read_all(out);
+    CHECK(has(csv, ",repro,study_runs,version,scenario_hash\n"));
+    ran version = pilesim_stdout("--version");
+    const std::string v = version.out.substr(8, version.out.find('\n') - 8);  // "pilesim X.Y.Z"
+    CHECK(has(csv, ",5," + v + ","));
+    // Another study (other seeds) of another file text: its rows say another size and another hash.
+    const std::string g = temp_file("outage_other.yaml", std::string(outage_scenario) + "# edited\n");
+    const std::string other = temp_path("incomplete_other.csv");
+    pilesim_stdout("sweep " + g + " --seeds 7 --seed-start 10 --quiet --out " + other);
+    CHECK(csv.substr(csv.rfind(',') + 1) != read_all(other).substr(read_all(other).rfind(',') + 1));
+    ran mixed = pilesim("merge --partial " + out + " " + parts[0] + " " + other);
+    CHECK(mixed.code == 2);
+    CHECK(has(mixed.out, "the inputs are not shards of one study"));
+  }
 }
