@@ -30,6 +30,7 @@ class world {
       : s_(s), seed_(o.seed.value_or(s.seed)), k_(seed_), draws_(k_), db_(open_database(o.db_path)) {
     if (o.trace_out) k_.trace().write_to(o.trace_out);
     parts_ = wire(k_, s_, seed_, draws_, *db_);
+    tap(o.traffic);
     physics_.emplace(k_, s_, *parts_);
   }
 
@@ -52,6 +53,16 @@ class world {
   }
 
  private:
+  void tap(const traffic_tap& t) {
+    if (t.wan)
+      for (auto& [id, u] : parts_->users)
+        u.wan->on_send([f = t.wan, l = u.wan.get()](sim::time_us at, int side, std::span<const std::uint8_t> b) {
+          f(l->name(), at, side, b);
+        });
+    if (t.ble)
+      parts_->ble->on_transmission([f = t.ble](const sim::ble_link& l, const sim::ble_transmission& x) { f(l.name(), x); });
+  }
+
   const scenario& s_;
   std::uint64_t seed_;
   sim::kernel k_;
