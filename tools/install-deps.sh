@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libcli11-dev doctest-dev libyaml-cpp-dev libsodium-dev libmimalloc-dev
   gnuplot-nox
   libvalijson-dev  # the schema test only (header-only; its adapters bring Poco and Qt headers along)
+  clang-14 libclang-rt-14-dev  # the libFuzzer targets of fuzz/ (libFuzzer and the sanitizers' runtimes)
 )
 
 missing=()
