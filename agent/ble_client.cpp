@@ -94,7 +94,7 @@ void ble_client::on_notification(std::uint16_t seq, const protocol::session_ende
 }
 
 bool ble_client::send(const bytes& wire) {
-  for (bytes& p : protocol::fragment(wire, link_->mtu()))
+  for (bytes& p : fragmenter_.cut(wire, link_->mtu()))
     if (!link_->send(sim::ble_link::phone, std::move(p))) return false;
   return true;
 }

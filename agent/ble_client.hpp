@@ -76,6 +76,7 @@ class ble_client {
   std::string pile_;
   std::uint64_t generation_ = 0;  // bumped by every connect attempt and every disconnect of ours
   protocol::reassembler reassembly_{protocol::frame_len_max};
+  protocol::fragmenter fragmenter_;  // tags the frames this phone sends
   std::deque<protocol::frame> replies_;
   std::deque<protocol::session_ended> notifications_;
   std::optional<std::uint16_t> last_notification_seq_;  // on this connection: a repeat is confirmed, not kept

@@ -178,7 +178,7 @@ void pile_actor::answer(link_state& ls, std::uint16_t seq, const protocol::messa
 }
 
 void pile_actor::send_frame(link_state& ls, const bytes& wire) {
-  for (bytes& p : protocol::fragment(wire, ls.link->mtu())) {
+  for (bytes& p : ls.fragmenter.cut(wire, ls.link->mtu())) {
     // A send fails only without a connection; the disconnect event that follows resets the link's state.
     if (!ls.link->send(sim::ble_link::pile, std::move(p))) return;
   }

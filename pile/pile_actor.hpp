@@ -92,6 +92,7 @@ class pile_actor {
   struct link_state {
     sim::ble_link* link = nullptr;
     protocol::reassembler reassembly{protocol::frame_len_max};
+    protocol::fragmenter fragmenter;        // tags the frames this pile sends on this link
     std::optional<std::uint16_t> last_seq;  // of the last request answered on this connection
     bytes last_reply;                       // its encoded reply, sent again for a repeat
     std::deque<indication> indications;     // unconfirmed, oldest first; only the front one is in flight

@@ -17,6 +17,7 @@ void link::notify(int side, link_event::kind what) {
 
 result<void> link::send(int side, bytes frame) {
   if (!connected_) return errc::disconnected;
+  if (hook_) hook_(k_.now(), side, frame);
   ++stats_.sent;
   const int to = 1 - side;
   if (model_.down) {

@@ -45,6 +45,8 @@ struct link_stats {
 class link {
  public:
   using sink = std::function<void(link_event&&)>;
+  // Sees every frame a side hands the link, before any fault acts on it (a capture writer); never changes a run.
+  using send_hook = std::function<void(time_us at, int side, std::span<const std::uint8_t> frame)>;
 
   link(kernel& k, std::string name, link_model model);
   link(const link&) = delete;
@@ -53,6 +55,8 @@ class link {
   const std::string& name() const { return name_; }
   // Where frames for `side` (0 or 1) go.
   void attach(int side, sink s) { sinks_[side] = std::move(s); }
+  // Called for every frame sent while connected; nothing is called when unset.
+  void on_send(send_hook h) { hook_ = std::move(h); }
 
   const link_model& model() const { return model_; }
   void set_model(const link_model& m) { model_ = m; }
@@ -95,6 +99,7 @@ class link {
   std::string name_;
   link_model model_;
   std::array<sink, 2> sinks_;
+  send_hook hook_;
   std::array<time_us, 2> last_arrival_{0, 0};  // per direction, for FIFO delivery
   std::uint64_t epoch_ = 0;                     // bumped by every disconnect
   bool connected_ = true;

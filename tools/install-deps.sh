@@ -10,6 +10,7 @@ packages=(
   gnuplot-nox
   parallel  # the sharded-sweep test only (GNU parallel)
   libvalijson-dev  # the schema test only (header-only; its adapters bring Poco and Qt headers along)
+  clang-14 libclang-rt-14-dev  # the libFuzzer targets of fuzz/ (libFuzzer and the sanitizers' runtimes)
 )
 
 missing=()

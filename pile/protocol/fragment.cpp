@@ -13,9 +13,9 @@ constexpr std::uint8_t index_mask = 0x3F;
 
 }  // namespace
 
-std::vector<bytes> fragment(std::span<const std::uint8_t> frame, std::size_t mtu) {
-  assert(mtu >= att_overhead + 2 && "an MTU must leave room for the flags byte and one data byte");
-  const std::size_t chunk = mtu - att_overhead - 1;
+std::vector<bytes> fragment(std::span<const std::uint8_t> frame, std::size_t mtu, std::uint8_t tag) {
+  assert(mtu >= att_overhead + packet_header_len + 1 && "an MTU must leave room for flags, tag and one data byte");
+  const std::size_t chunk = mtu - att_overhead - packet_header_len;
   // An empty frame still travels as one packet so that the receiver sees a (empty) whole frame.
   const std::size_t count = frame.empty() ? 1 : (frame.size() + chunk - 1) / chunk;
   std::vector<bytes> packets;
@@ -24,11 +24,12 @@ std::vector<bytes> fragment(std::span<const std::uint8_t> frame, std::size_t mtu
     const std::size_t begin = i * chunk;
     const std::size_t n = begin >= frame.size() ? 0 : std::min(chunk, frame.size() - begin);
     bytes p;
-    p.reserve(n + 1);
+    p.reserve(n + packet_header_len);
     std::uint8_t flags = static_cast<std::uint8_t>(i & index_mask);
     if (i == 0) flags |= flag_first;
     if (i + 1 == count) flags |= flag_last;
     p.push_back(flags);
+    p.push_back(tag);
     p.insert(p.end(), frame.begin() + static_cast<std::ptrdiff_t>(begin),
              frame.begin() + static_cast<std::ptrdiff_t>(begin + n));
     packets.push_back(std::move(p));
@@ -44,10 +45,11 @@ std::optional<bytes> reassembler::push(std::span<const std::uint8_t> packet) {
     reset();
     return std::nullopt;
   };
-  if (packet.empty()) return drop();
+  if (packet.size() < packet_header_len) return drop();
   const std::uint8_t flags = packet[0];
   const std::uint8_t index = flags & index_mask;
-  const auto data = packet.subspan(1);
+  const std::uint8_t tag = packet[1];
+  const auto data = packet.subspan(packet_header_len);
   // A link that duplicates packets repeats the fragment just taken: an exact repeat of it, while the frame is
   // still partial, carries nothing new and is skipped instead of costing the whole frame. Only a partial
   // frame's previous fragment counts, so a retried whole frame (same bytes, new attempt) is never swallowed.
@@ -60,8 +62,9 @@ std::optional<bytes> reassembler::push(std::span<const std::uint8_t> packet) {
     reset();
     if (index != 0) return drop();
     active_ = true;
-  } else if (!active_ || index != next_index_) {
-    return drop();  // a stray fragment, a gap, a repeat or a reordering
+    tag_ = tag;
+  } else if (!active_ || tag != tag_ || index != next_index_) {
+    return drop();  // a stray fragment (another frame's), a gap, a repeat or a reordering
   }
   if (partial_.size() + data.size() > frame_len_max_) return drop();
   partial_.insert(partial_.end(), data.begin(), data.end());

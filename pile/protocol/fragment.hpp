@@ -1,7 +1,10 @@
 // Cuts encoded frames into BLE packets of at most MTU-3 bytes and puts them back together.
-// Packet = [flags u8: bit7 first, bit6 last, bits0-5 index mod 64][data]. An exact repeat of the fragment
-// just taken is skipped (duplicating links); a gap, any other repeat or a stray fragment discards the partial
-// frame (the request is retried above); it never yields a spliced frame.
+// Packet = [flags u8: bit7 first, bit6 last, bits0-5 index mod 64][tag u8][data]; every packet of a frame
+// carries that frame's tag, and a sender gives each frame the next tag (fragmenter). An exact repeat of the
+// fragment just taken is skipped (duplicating links); a gap, any other repeat or a stray fragment (another
+// frame's tag, or an index out of turn) discards the partial frame (the request is retried above). It never
+// yields a splice of two frames: the packets of a whole frame all carry the tag of its first packet, and one
+// sender's tags repeat only after 256 frames.
 #pragma once
 
 #include "sim/bytes.hpp"
@@ -15,8 +18,21 @@ namespace pilesim::protocol {
 
 inline constexpr std::size_t att_overhead = 3;  // ATT header bytes inside the MTU
 
-// Packets for one frame; mtu >= 5 (at least one data byte per packet).
-std::vector<bytes> fragment(std::span<const std::uint8_t> frame, std::size_t mtu);
+inline constexpr std::size_t packet_header_len = 2;  // flags, tag
+
+// Packets for one frame, each carrying `tag`; mtu >= 6 (at least one data byte per packet).
+std::vector<bytes> fragment(std::span<const std::uint8_t> frame, std::size_t mtu, std::uint8_t tag);
+
+// One sender's end of a link: cuts each frame with the next tag (mod 256).
+class fragmenter {
+ public:
+  std::vector<bytes> cut(std::span<const std::uint8_t> frame, std::size_t mtu) {
+    return fragment(frame, mtu, next_tag_++);
+  }
+
+ private:
+  std::uint8_t next_tag_ = 0;
+};
 
 class reassembler {
  public:
@@ -34,6 +50,7 @@ class reassembler {
   bytes partial_;
   bytes previous_;  // the last fragment taken into the partial frame
   bool active_ = false;
+  std::uint8_t tag_ = 0;  // of the partial frame's first packet
   std::uint8_t next_index_ = 0;
   std::uint64_t discarded_ = 0;
   std::uint64_t repeats_ = 0;

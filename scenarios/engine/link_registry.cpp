@@ -14,7 +14,19 @@ sim::ble_link* link_registry::link_for(std::string_view user, std::string_view p
   // The link's name seeds its own random stream: it names the pair, so a link made later draws the same.
   auto link = std::make_unique<sim::ble_link>(k_, "ble/" + p->first + "/" + std::string(user), model_);
   p->second.actor->attach(*link);
+  watch(*link);
   return by_user.emplace(std::string(user), std::move(link)).first->second.get();
+}
+
+void link_registry::on_transmission(transmission_hook h) {
+  hook_ = std::move(h);
+  for (auto& [pile, links] : piles_)
+    for (auto& [user, link] : links.by_user) watch(*link);
+}
+
+void link_registry::watch(sim::ble_link& link) {
+  if (!hook_) return;
+  link.on_transmission([this, l = &link](const sim::ble_transmission& t) { hook_(*l, t); });
 }
 
 sim::ble_link* link_registry::find(std::string_view user, std::string_view pile) const {

@@ -10,6 +10,7 @@
 #include "sim/kernel.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,9 @@ class link_registry {
   sim::ble_link* link_for(std::string_view user, std::string_view pile);
   // The pair's link if it has one, else null; never makes one.
   sim::ble_link* find(std::string_view user, std::string_view pile) const;
+  // Watches every transmission of every link, made so far or later (a capture writer); never changes a run.
+  using transmission_hook = std::function<void(const sim::ble_link&, const sim::ble_transmission&)>;
+  void on_transmission(transmission_hook h);
 
   // Calls fn(user, link) for every link of `pile`, in user id order.
   template <class F>
@@ -44,6 +48,8 @@ class link_registry {
   const sim::ble_model& default_model() const { return model_; }
 
  private:
+  void watch(sim::ble_link& link);
+
   struct pile_links {
     pile::pile_actor* actor = nullptr;
     std::map<std::string, std::unique_ptr<sim::ble_link>, std::less<>> by_user;
@@ -52,6 +58,7 @@ class link_registry {
   sim::kernel& k_;
   sim::ble_model model_;
   std::map<std::string, pile_links, std::less<>> piles_;  // by pile id
+  transmission_hook hook_;
 };
 
 }  // namespace pilesim::scenarios

@@ -31,6 +31,7 @@ class world {
     if (o.trace_out) k_.trace().write_to(o.trace_out);
     k_.trace().checkpoint_every(o.checkpoint_every);
     parts_ = wire(k_, s_, seed_, draws_, *db_);
+    tap(o.traffic);
     physics_.emplace(k_, s_, *parts_);
   }
 
@@ -53,6 +54,16 @@ class world {
   }
 
  private:
+  void tap(const traffic_tap& t) {
+    if (t.wan)
+      for (auto& [id, u] : parts_->users)
+        u.wan->on_send([f = t.wan, l = u.wan.get()](sim::time_us at, int side, std::span<const std::uint8_t> b) {
+          f(l->name(), at, side, b);
+        });
+    if (t.ble)
+      parts_->ble->on_transmission([f = t.ble](const sim::ble_link& l, const sim::ble_transmission& x) { f(l.name(), x); });
+  }
+
   const scenario& s_;
   std::uint64_t seed_;
   sim::kernel k_;

@@ -23,7 +23,7 @@ std::vector<bytes> feed(reassembler& r, const std::vector<bytes>& packets) {
   return out;
 }
 
-std::size_t data_per_packet(std::size_t mtu) { return mtu - att_overhead - 1; }
+std::size_t data_per_packet(std::size_t mtu) { return mtu - att_overhead - packet_header_len; }
 
 }  // namespace
 
@@ -33,7 +33,7 @@ TEST_SUITE("pile/protocol/fragment") {
       for (std::size_t len : {std::size_t{1}, std::size_t{9}, std::size_t{19}, std::size_t{20}, std::size_t{21},
                               std::size_t{200}, frame_len_max}) {
         const bytes f = frame_of(len, static_cast<std::uint8_t>(mtu));
-        const auto packets = fragment(f, mtu);
+        const auto packets = fragment(f, mtu, 7);
         const std::size_t chunk = data_per_packet(mtu);
         CHECK(packets.size() == (len + chunk - 1) / chunk);
         for (const bytes& p : packets) CHECK(p.size() <= mtu - att_overhead);
@@ -51,7 +51,7 @@ TEST_SUITE("pile/protocol/fragment") {
       const std::size_t chunk = data_per_packet(mtu);
       for (std::size_t n = 1; n <= 4; ++n) {
         const bytes f = frame_of(n * chunk);
-        const auto packets = fragment(f, mtu);
+        const auto packets = fragment(f, mtu, 7);
         REQUIRE(packets.size() == n);
         CHECK(packets.back().size() == mtu - att_overhead);
         CHECK((packets.back()[0] & 0x40) != 0);
@@ -65,9 +65,9 @@ TEST_SUITE("pile/protocol/fragment") {
     }
   }
 
-  TEST_CASE("the smallest MTU carries one data byte per packet, and indexes wrap at 64") {
+  TEST_CASE("the smallest MTU (6) carries one data byte per packet, and indexes wrap at 64") {
     const bytes f = frame_of(150);
-    const auto packets = fragment(f, 5);
+    const auto packets = fragment(f, 6, 7);
     REQUIRE(packets.size() == 150);
     CHECK((packets[64][0] & 0x3F) == 0);
     CHECK((packets[64][0] & 0x80) == 0);
@@ -79,7 +79,7 @@ TEST_SUITE("pile/protocol/fragment") {
 
   TEST_CASE("a lost fragment discards the partial frame and the next frame still arrives") {
     const bytes a = frame_of(60, 1), b = frame_of(60, 2);
-    auto pa = fragment(a, 23), pb = fragment(b, 23);
+    auto pa = fragment(a, 23, 7), pb = fragment(b, 23, 7);
     REQUIRE(pa.size() == 4);
     reassembler r(frame_len_max);
     for (std::size_t lost = 0; lost < pa.size(); ++lost) {
@@ -97,7 +97,7 @@ TEST_SUITE("pile/protocol/fragment") {
 
   TEST_CASE("an exact repeat of the fragment just taken is skipped and the frame still arrives") {
     const bytes a = frame_of(80);
-    auto p = fragment(a, 23);
+    auto p = fragment(a, 23, 7);
     REQUIRE(p.size() == 5);
     reassembler r(frame_len_max);
     auto out = feed(r, {p[0], p[0], p[1], p[2], p[2], p[3], p[4]});
@@ -109,7 +109,7 @@ TEST_SUITE("pile/protocol/fragment") {
 
   TEST_CASE("a repeat of an older fragment still discards the partial frame") {
     const bytes a = frame_of(80);
-    auto p = fragment(a, 23);
+    auto p = fragment(a, 23, 7);
     reassembler r(frame_len_max);
     auto out = feed(r, {p[0], p[1], p[2], p[1], p[3], p[4]});
     CHECK(out.empty());
@@ -121,7 +121,7 @@ TEST_SUITE("pile/protocol/fragment") {
 
   TEST_CASE("a whole single-packet frame sent again is a new frame, never swallowed as a repeat") {
     const bytes a = frame_of(10);
-    auto p = fragment(a, 23);
+    auto p = fragment(a, 23, 7);
     REQUIRE(p.size() == 1);
     reassembler r(frame_len_max);
     auto out = feed(r, {p[0], p[0]});
@@ -131,7 +131,7 @@ TEST_SUITE("pile/protocol/fragment") {
 
   TEST_CASE("reordered fragments discard the partial frame") {
     const bytes a = frame_of(80);
-    auto p = fragment(a, 23);
+    auto p = fragment(a, 23, 7);
     reassembler r(frame_len_max);
     auto out = feed(r, {p[0], p[2], p[1], p[3], p[4]});
     CHECK(out.empty());
@@ -140,7 +140,7 @@ TEST_SUITE("pile/protocol/fragment") {
 
   TEST_CASE("a duplicated last fragment of a finished frame is a stray and yields nothing") {
     const bytes a = frame_of(40);
-    auto p = fragment(a, 23);
+    auto p = fragment(a, 23, 7);
     reassembler r(frame_len_max);
     auto out = feed(r, p);
     REQUIRE(out.size() == 1);
@@ -150,19 +150,50 @@ TEST_SUITE("pile/protocol/fragment") {
 
   TEST_CASE("a frame longer than the limit is discarded, an empty packet too") {
     reassembler r(30);
-    auto out = feed(r, fragment(frame_of(31), 23));
+    auto out = feed(r, fragment(frame_of(31), 23, 7));
     CHECK(out.empty());
     CHECK(r.discarded() == 1);  // the oversize partial, thrown away at its second packet
     CHECK(!r.push(bytes{}).has_value());
     CHECK(r.discarded() == 2);
-    out = feed(r, fragment(frame_of(30), 23));
+    out = feed(r, fragment(frame_of(30), 23, 7));
     REQUIRE(out.size() == 1);
     CHECK(out[0].size() == 30);
   }
 
+  TEST_CASE("a stray fragment of another frame with the index expected next is refused, never spliced") {
+    // B's first packet, then A's packets 1 and 2: the indexes follow on, the tags do not.
+    const bytes a = frame_of(60, 1), b = frame_of(60, 2);
+    fragmenter sender;
+    const auto pa = sender.cut(a, 23);
+    const auto pb = sender.cut(b, 23);
+    REQUIRE(pa.size() == 4);
+    CHECK(pa[0][1] != pb[0][1]);
+    reassembler r(frame_len_max);
+    auto out = feed(r, {pb[0], pa[1], pa[2], pa[3]});
+    CHECK(out.empty());
+    CHECK(r.discarded() >= 1);
+    out = feed(r, pb);  // B sent again arrives whole
+    REQUIRE(out.size() == 1);
+    CHECK(out[0] == b);
+  }
+
+  TEST_CASE("every packet carries its frame's tag, and a sender's tags count on mod 256") {
+    fragmenter sender;
+    for (int i = 0; i < 300; ++i) {
+      const auto packets = sender.cut(frame_of(50), 23);
+      for (const bytes& p : packets) CHECK(p[1] == static_cast<std::uint8_t>(i));
+    }
+  }
+
+  TEST_CASE("a packet shorter than its header is refused") {
+    reassembler r(frame_len_max);
+    CHECK(!r.push(bytes{0xC0}).has_value());
+    CHECK(r.discarded() == 1);
+  }
+
   TEST_CASE("a first packet with a non-zero index is refused") {
     reassembler r(frame_len_max);
-    CHECK(!r.push(bytes{0xC5, 1, 2, 3}).has_value());
+    CHECK(!r.push(bytes{0xC5, 7, 1, 2, 3}).has_value());
     CHECK(r.discarded() == 1);
   }
 }

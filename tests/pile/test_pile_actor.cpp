@@ -50,6 +50,7 @@ struct bench {
   pile::pile_actor pile;
   sim::mailbox<sim::link_event> rx{k, 1024};
   protocol::reassembler reassembly{protocol::frame_len_max};
+  protocol::fragmenter fragmenter;
   std::vector<std::pair<sim::time_us, protocol::session_ended>> notes;
   bool confirm = true;  // the phone confirms each session_ended it hears, as the app does
   std::uint64_t counter = 0;
@@ -99,7 +100,7 @@ sim::asio::awaitable<bool> phone_connect(bench& b) {
 }
 
 void phone_send(bench& b, std::uint16_t seq, const protocol::message& m) {
-  for (bytes& p : protocol::fragment(protocol::encode(protocol::frame{seq, m}), b.link.mtu()))
+  for (bytes& p : b.fragmenter.cut(protocol::encode(protocol::frame{seq, m}), b.link.mtu()))
     (void)b.link.send(sim::ble_link::phone, std::move(p));
 }
 
