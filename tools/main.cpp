@@ -204,7 +204,8 @@ void print_json_parse_error(int argc, char** argv, const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pilesim: deterministic end-to-end simulator of charging-pile sharing over Bluetooth"};
+  // Named, so that usage lines say `pilesim` whatever path started it (the man page is made from them).
+  CLI::App app{"pilesim: deterministic end-to-end simulator of charging-pile sharing over Bluetooth", "pilesim"};
   app.set_version_flag("--version", std::string("pilesim ") + PILESIM_VERSION + "\nreads scenario format " +
                                         pilesim::scenarios::format_versions_text());
   app.require_subcommand(1);
