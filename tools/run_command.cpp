@@ -9,9 +9,11 @@
 #include "tools/junit_report.hpp"
 #include "tools/per_file_path.hpp"
 #include "tools/repro_command.hpp"
+#include "tools/scenario_hash.hpp"
 #include "tools/scenario_paths.hpp"
 #include "tools/set_flags.hpp"
 #include "tools/trace_diff.hpp"
+#include "tools/version.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -45,6 +47,27 @@ junit_case junit_for(const std::string& f, char kind, std::string message, std::
   c.errored = kind == 'e';
   c.message = std::move(message);
   c.text = std::move(text);
+  return c;
+}
+
+// The testcase of a run of `f` that finished: its seed, hashes and repro line, and when it did not hold, the
+// checks that failed, placed at the first failed expectation's file and line.
+junit_case junit_for_run(const std::string& f, const scenarios::run_outcome_report& r, const std::string& repro) {
+  junit_case c = r.ok() ? junit_for(f, 'p', "", "", r.wall_s)
+                        : junit_for(f, 'f', "seed " + std::to_string(r.seed) + "; reproduce with: " + repro,
+                                    failed_checks(r), r.wall_s);
+  c.properties = {{"seed", std::to_string(r.seed)},
+                  {"trace_hash", r.trace_hash},
+                  {"scenario_hash", scenario_hash(f).value_or("")},
+                  {"version", std::string(pilesim_version())}};
+  c.system_out = repro + "\n";
+  if (r.ok()) return c;
+  for (const auto& e : r.expectations)
+    if (!e.held && e.line > 0) {
+      c.file = e.file;
+      c.line = e.line;
+      break;
+    }
   return c;
 }
 
@@ -97,7 +120,9 @@ struct batch {
     report(f, r);
     if (!divergence) return r.ok() ? exit_ok : exit_failed;
     std::cerr << f << ": NOT DETERMINISTIC (seed " << r.seed << "): two runs gave different traces\n" << *divergence;
-    junit.back() = junit_for(f, 'f', "not deterministic: seed " + std::to_string(r.seed), *divergence, r.wall_s);
+    junit.back().failed = true;
+    junit.back().message = "not deterministic: seed " + std::to_string(r.seed);
+    junit.back().text = *divergence;
     return exit_failed;
   }
 
@@ -128,12 +153,8 @@ struct batch {
   }
 
   void report(const std::string& f, const scenarios::run_outcome_report& r) {
-    const std::string repro = repro_command(f, r.seed, o.sets);
-    if (r.ok())
-      junit.push_back(junit_for(f, 'p', "", "", r.wall_s));
-    else
-      junit.push_back(junit_for(f, 'f', "seed " + std::to_string(r.seed) + "; reproduce with: " + repro,
-                                failed_checks(r), r.wall_s));
+    const std::string repro = repro_line(f, r.seed, o.sets);
+    junit.push_back(junit_for_run(f, r, repro));
     if (o.json) {
       std::string json = scenarios::to_json(r);
       std::cout << (first_json ? "" : ",") << json;
@@ -187,7 +208,7 @@ int run_command(const run_command_options& o) {
   }
   if (!o.junit_path.empty()) {
     std::ofstream out(o.junit_path, std::ios::binary | std::ios::trunc);
-    write_junit(out, "pilesim", b.junit);
+    write_junit(out, "pilesim", {{"version", std::string(pilesim_version())}}, b.junit);
     if (!out) {
       std::cerr << o.junit_path << ": cannot write the JUnit report\n";
       return exit_bad_input;

@@ -15,7 +15,7 @@ struct verdict {
   std::vector<std::string> problems;
   void fail(std::string p) { problems.push_back(std::move(p)); }
   check_outcome done() const {
-    check_outcome c{name, problems.empty(), ""};
+    check_outcome c{name, problems.empty(), "", "", 0, 0};
     for (std::size_t i = 0; i < problems.size() && i < details_max; ++i) c.detail += (i ? "; " : "") + problems[i];
     if (problems.size() > details_max) c.detail += "; and " + std::to_string(problems.size() - details_max) + " more";
     return c;
