@@ -4,6 +4,7 @@
 // Like a real app it knows the pile's BLE protocol and the server's REST API, never their implementation.
 #pragma once
 
+#include "agent/attack.hpp"
 #include "agent/commands.hpp"
 #include "agent/config.hpp"
 #include "agent/context.hpp"
@@ -14,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +45,9 @@ class agent {
   const std::vector<reservation_attempt>& reservations() const { return cx_.reservations; }
   const agent_counters& counters() const { return cx_.counters; }
   const std::string& user() const { return cx_.cfg.user; }
+  // Makes the app cheat as `plan` says from now on, or honest again (nullopt); and how often a cheat acted.
+  void set_attack(std::optional<attack_plan> plan) { cx_.attack = std::move(plan); }
+  std::uint64_t attack_acts() const { return cx_.attack_acts; }
   // What the app's storage holds now (for reports and tests).
   std::size_t uploads_pending() const { return cx_.disk.box.uploads(); }
   std::size_t receipts_pending() const { return cx_.disk.box.receipts(); }

@@ -152,6 +152,10 @@ sim::asio::awaitable<void> app::start_session(start_command c) {
   auto answer = co_await http_client::request(http_, http_reply_, req);
   auto started = on_server_answer(index, c.pile, body.reservation, http_client::answer_of(std::move(answer)));
   if (!started) co_return;
+  if (cx_.attack) {
+    const bool go_on = co_await cheat_start(index, c.pile, *started);
+    if (!go_on) co_return;
+  }
   co_await relay_start(index, c.pile, started->session, std::move(started->authorization));
 }
 
@@ -219,6 +223,10 @@ void app::on_start_reply(std::size_t index, const std::string& pile, std::uint64
     return;
   }
   if (s && s->state == "authorized") s->state = "started";
+  if (cx_.attacking(attack_kind::withhold_ack)) {
+    cx_.attack_acted("start ack withheld");
+    return;
+  }
   upload u;
   u.kind = upload_kind::started;
   u.session = session;
@@ -238,7 +246,8 @@ void app::on_start_reply(std::size_t index, const std::string& pile, std::uint64
 sim::asio::awaitable<void> app::stop_session() {
   session_record* s = cx_.disk.running_session();
   if (s == nullptr) {
-    cx_.trace("stop_ignored", {{"why", "no running session"}});
+    if (cx_.attacking(attack_kind::steal_stop)) co_await steal_stop();
+    else cx_.trace("stop_ignored", {{"why", "no running session"}});
     co_return;
   }
   const std::uint64_t session = s->id;
@@ -266,6 +275,8 @@ sim::asio::awaitable<void> app::arrive(arrive_command c) {
   auto connected = co_await pile_connect(c.pile);
   auto hello = answer_of(std::move(connected));
   if (!hello) cx_.trace("arrive_unreachable", {{"pile", c.pile}});
+  if (redirecting_ && redirecting_->pile == c.pile && cx_.attacking(attack_kind::redirect_start))
+    co_await relay_redirected(c.pile);
 }
 
 void app::leave() {

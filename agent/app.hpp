@@ -56,6 +56,11 @@ class app {
   void on_start_reply(std::size_t index, const std::string& pile, std::uint64_t session,
                       const protocol::start_reply& reply);
   sim::asio::awaitable<void> stop_session();
+  // What a cheating app does instead (app_attack.cpp), only while cx_.attack is set. cheat_start may change the
+  // authorization before it is relayed, or relay on its own and answer false: the honest relay then does not run.
+  sim::asio::awaitable<bool> cheat_start(std::size_t index, std::string pile, api::session_started& started);
+  sim::asio::awaitable<void> relay_redirected(std::string pile);
+  sim::asio::awaitable<void> steal_stop();
   sim::asio::awaitable<void> arrive(arrive_command c);
   void leave();
 
@@ -63,6 +68,15 @@ class app {
   // functions, not coroutines, so that a pile exchange costs no coroutine frame of its own.
   sim::asio::awaitable<result<pile_answer>> pile_connect(std::string pile);
   sim::asio::awaitable<result<pile_answer>> pile_request(std::string pile, protocol::message m);
+
+  // A cheating app's memory: the authorization it used last (replay_start) and the one it carries to another
+  // pile (redirect_start). Never read while the app is honest.
+  struct kept_authorization {
+    std::string pile;
+    bytes authorization;
+  };
+  std::optional<kept_authorization> used_last_;
+  std::optional<kept_authorization> redirecting_;
 
   context& cx_;
   sim::mailbox<agent_command> commands_;

@@ -4,6 +4,7 @@
 // It decides nothing; the app's parts do. It must never be copied: the parts hold references to it.
 #pragma once
 
+#include "agent/attack.hpp"
 #include "agent/config.hpp"
 #include "agent/reports.hpp"
 #include "agent/storage.hpp"
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,16 @@ class context {
 
   void trace(std::string_view kind, std::initializer_list<sim::field> fields = {}) {
     k.trace().event(k.now(), actor, kind, fields);
+  }
+
+  // The attack switched on for this phone now (a scenario's `attack` fault), and how often it has acted, so that
+  // an attack that never had a chance to act can be told.
+  std::optional<attack_plan> attack;
+  std::uint64_t attack_acts = 0;
+  bool attacking(attack_kind kind) const { return attack && attack->kind == kind; }
+  void attack_acted(std::string_view what) {
+    ++attack_acts;
+    trace("attack", {{"attack", attack ? to_string(attack->kind) : std::string_view("?")}, {"what", what}});
   }
 
   // A real app would draw a UUID; a counter that survives restarts is as unique and keeps runs reproducible.

@@ -154,6 +154,10 @@ sim::asio::awaitable<bool> pile_worker::housekeeping() {
   const std::string pile = ble_.pile();
   const sim::time_us now = cx_.k.now();
   if (now < housekeeping_after_us_) co_return false;  // pausing after an exchange that got no reply
+  if (forge_receipt_for_) {
+    co_await forge_receipt(pile);
+    co_return true;
+  }
   if (const pending_receipt* pr = cx_.disk.box.receipt_for(pile)) {
     const std::uint64_t session = pr->session;
     protocol::message deliver = protocol::receipt_request{pr->sealed};
@@ -209,6 +213,11 @@ void pile_worker::collect(const std::string& pile, const bytes& sealed_bill) {
     cx_.trace("bill_unreadable", {{"pile", pile}});
     return;
   }
+  if (cx_.attacking(attack_kind::withhold_bill)) {
+    cx_.attack_acted("bill kept from the server");
+    return;
+  }
+  if (cx_.attacking(attack_kind::forge_receipt)) forge_receipt_for_ = *session;
   upload u;
   u.kind = upload_kind::bill;
   u.session = *session;
@@ -228,6 +237,16 @@ void pile_worker::collect(const std::string& pile, const bytes& sealed_bill) {
       cx_.trace("outbox_full", {{"pile", pile}, {"session", *session}});
       break;
   }
+}
+
+sim::asio::awaitable<void> pile_worker::forge_receipt(std::string pile) {
+  const std::uint64_t session = *forge_receipt_for_;
+  forge_receipt_for_.reset();
+  protocol::message forged = protocol::receipt_request{made_up_receipt(pile, session)};
+  auto r = co_await ble_.request(std::move(forged));
+  cx_.attack_acted("made-up receipt sent to the pile");
+  if (const auto* rr = r ? std::get_if<protocol::receipt_reply>(&*r) : nullptr)
+    cx_.trace("forged_receipt_answered", {{"pile", pile}, {"status", protocol::to_string(rr->result)}});
 }
 
 void pile_worker::on_notification(const protocol::session_ended& n) {

@@ -13,6 +13,7 @@
 
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace pilesim::agent {
@@ -66,6 +67,8 @@ class pile_worker {
   void exchange_failed();
   void on_hello(const protocol::message& reply);
   void collect(const std::string& pile, const bytes& sealed_bill);
+  // forge_receipt attack (context::attack): a made-up receipt for the bill just collected.
+  sim::asio::awaitable<void> forge_receipt(std::string pile);
   void on_notification(const protocol::session_ended& n);
   sim::time_us next_wake() const;
 
@@ -75,6 +78,7 @@ class pile_worker {
   std::deque<job> jobs_;
   // What the worker knows of the connected pile; all of it is forgotten with the connection.
   bool greeted_ = false;                   // a hello was answered on this connection
+  std::optional<std::uint64_t> forge_receipt_for_;  // forge_receipt attack: the bill to send a made-up receipt for
   bool bills_due_ = false;                 // the pile may hold a bill not yet in the outbox
   sim::time_us housekeeping_after_us_ = 0; // after a failed exchange, wait before the next one
   int housekeeping_failures_ = 0;          // in a row, for the backoff of that wait

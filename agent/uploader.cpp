@@ -32,6 +32,10 @@ void uploader::poke() {
 
 sim::asio::awaitable<void> uploader::run() {
   for (;;) {
+    if (replay_) {
+      co_await send_replay();
+      continue;
+    }
     const upload* u = cx_.disk.box.next_due(cx_.k.now());
     if (u == nullptr) {
       (void)co_await wake_.receive_until(cx_.disk.box.next_try().value_or(sim::time_max));
@@ -40,6 +44,7 @@ sim::asio::awaitable<void> uploader::run() {
     // One upload, awaited here rather than in a coroutine of its own, which would cost a frame per upload.
     const std::uint64_t id = u->id;
     http::request req = request_for(*u);
+    if (u->kind == upload_kind::bill && cx_.attacking(attack_kind::alter_bill)) lower_bill(req, *u);
     auto answer = co_await http_client::request(http_, reply_, req);
     on_answer(id, http_client::answer_of(std::move(answer)));
   }
@@ -94,8 +99,40 @@ void uploader::on_answer(std::uint64_t id, result<http::response> r) {
   }
   ++cx_.counters.bills_uploaded;
   cx_.trace("bill_uploaded", {{"pile", pile}, {"session", session}, {"charged", format_money(rec->charged)}});
+  bytes sealed = std::move(item->sealed);
   cx_.disk.box.remove(id);
   receipts_ready_();
+  if (cx_.attacking(attack_kind::replay_bill)) replay_bill(pile, session, std::move(sealed));
+}
+
+// A cheating app's uploads (context::attack), here so the honest flow above stays one line each. A replayed
+// bill goes straight to the server, past the outbox, which would rightly refuse it as a duplicate.
+void uploader::lower_bill(http::request& req, const upload& u) {
+  auto lowered = with_lowered_cost(u.sealed);
+  if (!lowered) return;
+  req.body = api::to_json(api::bill_upload{std::move(*lowered)});
+  cx_.attack_acted("bill uploaded with less energy and a lower cost");
+}
+
+void uploader::replay_bill(const std::string& pile, std::uint64_t session, bytes sealed) {
+  if (!replayed_.insert(session).second) return;  // once per bill: the replay's own answer is not replayed
+  upload u;
+  u.kind = upload_kind::bill;
+  u.session = session;
+  u.pile = pile;
+  u.sealed = std::move(sealed);
+  u.idempotency_key = cx_.new_idempotency_key();
+  replay_ = std::move(u);
+  poke();
+}
+
+sim::asio::awaitable<void> uploader::send_replay() {
+  http::request req = request_for(*replay_);
+  replay_.reset();
+  cx_.attack_acted("settled bill uploaded again");
+  auto answer = co_await http_client::request(http_, reply_, req);
+  auto r = http_client::answer_of(std::move(answer));
+  if (r) cx_.trace("replay_answered", {{"status", r->status}});
 }
 
 }  // namespace pilesim::agent

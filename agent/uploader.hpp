@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <set>
 
 namespace pilesim::agent {
 
@@ -32,12 +34,17 @@ class uploader {
   void postpone(upload& u, std::string_view why);
   // What the answer to upload `id` does to the outbox.
   void on_answer(std::uint64_t id, result<http::response> r);
+  void lower_bill(http::request& req, const upload& u);
+  void replay_bill(const std::string& pile, std::uint64_t session, bytes sealed);
+  sim::asio::awaitable<void> send_replay();
 
   context& cx_;
   http_client& http_;
   std::function<void()> receipts_ready_;
   sim::mailbox<bool> wake_;
   http_client::reply_box reply_;
+  std::set<std::uint64_t> replayed_;  // bills a replay_bill attack has uploaded again
+  std::optional<upload> replay_;      // the next one to send
 };
 
 }  // namespace pilesim::agent

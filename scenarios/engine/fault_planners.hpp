@@ -13,5 +13,6 @@ void plan_fault(fault_record& r, const ble_fault& b, fault_context& cx);        
 void plan_fault(fault_record& r, const wan_fault& w, fault_context& cx);         // fault_wan.cpp
 void plan_fault(fault_record& r, const server_fault& s, fault_context& cx);      // fault_server.cpp
 void plan_fault(fault_record& r, const pile_power_fault& p, fault_context& cx);  // fault_pile_power.cpp
+void plan_fault(fault_record& r, const attack_fault& a, fault_context& cx);      // fault_attack.cpp
 
 }  // namespace pilesim::scenarios

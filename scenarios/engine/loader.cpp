@@ -1,5 +1,7 @@
 #include "scenarios/engine/loader.hpp"
 
+#include "agent/attack.hpp"
+
 #include "scenarios/engine/refusal_kinds.hpp"
 #include "scenarios/engine/values.hpp"
 #include "scenarios/engine/yaml_override.hpp"
@@ -39,11 +41,10 @@ constexpr std::size_t ids_listed_max = 10;  // "unknown user 'x' (users: a, b, .
 
 // Keys of format 1.1 (SCENARIOS.md) that this loader does not read yet, by where they belong (list indices
 // written []): named as such, rather than as unknown. A key leaves this table when the loader learns it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 10> keys_not_read_yet{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 9> keys_not_read_yet{{
     {"", "fleet"},
     {"", "workload"},
     {"piles[]", "clock"},
-    {"faults[]", "attack"},
     {"faults[].ble", "site"},
     {"faults[].pile", "clock_reset"},
     {"faults[].pile", "site"},
@@ -475,6 +476,7 @@ class converter {
   std::optional<ble_fault> convert_ble_fault(const yaml_node& n, const std::string& path);
   void convert_ble_fault_timing(const map_view& m, ble_fault& b);
   std::optional<wan_fault> convert_wan_fault(const yaml_node& n, const std::string& path);
+  std::optional<attack_fault> convert_attack_fault(const yaml_node& n, const std::string& path);
   void convert_expect(const yaml_node& n, scenario& s);
   void convert_session_expectations(const yaml_node& n, const std::string& path, expectations& e);
   void convert_reservation_expectations(const yaml_node& n, const std::string& path, expectations& e);
@@ -859,7 +861,7 @@ void converter::convert_faults(const yaml_node& n, scenario& s) {
   auto items = list(n, "faults");
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::string path = indexed("faults", i);
-    map_view m(*this, items[i], path, {"at", "for", "ble", "wan", "server", "pile"}, false);
+    map_view m(*this, items[i], path, {"at", "for", "ble", "wan", "server", "pile", "attack"}, false);
     if (!m.valid()) continue;
     fault f;
     f.pos = to_source(items[i].pos);
@@ -884,15 +886,16 @@ void converter::convert_faults(const yaml_node& n, scenario& s) {
 }
 
 std::optional<fault_kind> converter::convert_fault_kind(const map_view& m, const std::string& path) {
-  constexpr std::array<std::string_view, 4> kinds{"ble", "wan", "server", "pile"};
+  constexpr std::array<std::string_view, 5> kinds{"ble", "wan", "server", "pile", "attack"};
   std::vector<const yaml_entry*> given;
   for (const auto& e : m.node().entries)
     if (std::find(kinds.begin(), kinds.end(), e.key) != kinds.end()) given.push_back(&e);
   if (given.empty()) {
-    // A kind of format 1.1 not read yet (`attack`) has its own error already; "no kind" would only add noise.
+    // A kind of a newer format not read yet has its own error already; "no kind" would only add noise.
     const bool newer_kind = std::any_of(m.node().entries.begin(), m.node().entries.end(),
                                         [&](const yaml_entry& e) { return not_read_yet(path, e.key); });
-    if (!newer_kind) error(m.node().pos, path + " has no kind (expected exactly one of: ble, wan, server, pile)");
+    if (!newer_kind)
+      error(m.node().pos, path + " has no kind (expected exactly one of: ble, wan, server, pile, attack)");
     return std::nullopt;
   }
   if (given.size() > 1) {
@@ -909,6 +912,10 @@ std::optional<fault_kind> converter::convert_fault_kind(const map_view& m, const
   }
   if (e.key == "wan") {
     if (auto w = convert_wan_fault(e.value, kpath)) return fault_kind{std::move(*w)};
+    return std::nullopt;
+  }
+  if (e.key == "attack") {
+    if (auto a = convert_attack_fault(e.value, kpath)) return fault_kind{std::move(*a)};
     return std::nullopt;
   }
   if (e.key == "server") {
@@ -1009,6 +1016,47 @@ void converter::convert_ble_fault_timing(const map_view& m, ble_fault& b) {
   check_supervision(timeout ? *timeout : *interval, m.where(),
                     b.supervision_timeout_us.value_or(links_ble_.supervision_timeout_us),
                     b.conn_interval_us.value_or(links_ble_.conn_interval_us));
+}
+
+// attack: {user, kind, pile?}; `pile` is where redirect_start takes the authorization, and only that kind has one.
+std::optional<attack_fault> converter::convert_attack_fault(const yaml_node& n, const std::string& path) {
+  map_view m(*this, n, path, {"user", "kind", "pile"}, false);
+  if (!m.valid()) return std::nullopt;
+  attack_fault a;
+  bool ok = true;
+  if (const auto* x = m.require("user")) {
+    auto u = ref(*x, m.path("user"), users_);
+    ok = u.has_value();
+    if (u) a.user = *u;
+  } else {
+    ok = false;
+  }
+  if (const auto* x = m.require("kind")) {
+    const std::string* t = text(*x, m.path("kind"), "an attack kind");
+    const auto kind = t ? agent::attack_kind_from(*t) : std::nullopt;
+    if (t && !kind)
+      error(x->pos, m.path("kind") + ": unknown attack kind '" + *t + "' (expected one of: " +
+                        agent::attack_kind_list() + ")");
+    ok = ok && kind.has_value();
+    if (kind) a.kind = *t;
+  } else {
+    ok = false;
+  }
+  const bool redirect = ok && a.kind == "redirect_start";
+  if (const auto* x = m.get("pile")) {
+    auto p = ref(*x, m.path("pile"), piles_);
+    ok = ok && p.has_value();
+    if (p) a.pile = *p;
+    if (ok && !redirect) {
+      error(x->pos, m.path("pile") + ": only redirect_start takes a pile");
+      ok = false;
+    }
+  } else if (redirect) {
+    error(n.pos, path + ": redirect_start needs `pile`, the pile the authorization is taken to");
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return a;
 }
 
 std::optional<wan_fault> converter::convert_wan_fault(const yaml_node& n, const std::string& path) {

@@ -185,7 +185,14 @@ struct pile_power_fault {
   std::string pile;
 };
 
-using fault_kind = std::variant<ble_fault, wan_fault, server_fault, pile_power_fault>;
+// One user's app cheats as `kind` says for the window (format 1.1; agent/attack.hpp lists what each does).
+struct attack_fault {
+  std::string user;
+  std::string kind;  // one of agent/attack.hpp's kinds, checked by the loader (the CLI sees no agent header)
+  std::string pile;  // redirect_start: where the authorization is taken; empty otherwise
+};
+
+using fault_kind = std::variant<ble_fault, wan_fault, server_fault, pile_power_fault, attack_fault>;
 
 struct fault {
   source_pos pos;
