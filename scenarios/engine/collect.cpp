@@ -134,6 +134,7 @@ invariant_inputs invariant_inputs_of(const run_sources& src, const run_outcome_r
   for (const auto& x : reservations) in.reservations.push_back({x.id, x.pile, x.start_us, x.end_us, x.state});
   in.liveness = liveness_of(src);
   for (const auto& [kind, n] : r.refused) in.refusals.push_back({kind, n});
+  for (const auto& f : server::list_balance_floors(src.db)) in.balance_floors.push_back({f.user, f.balance});
   return in;
 }
 
