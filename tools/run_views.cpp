@@ -1,5 +1,6 @@
 #include "tools/run_views.hpp"
 
+#include "tools/pcap_capture.hpp"
 #include "tools/perfetto_trace.hpp"
 
 #include <fstream>
@@ -23,6 +24,10 @@ std::optional<std::string> write_views(const view_paths& paths, std::string_view
     const std::string doc = perfetto_json(trace_jsonl, traffic, {r.scenario, r.file, r.seed, r.trace_hash});
     if (auto e = write_file("--perfetto", paths.perfetto, doc)) return e;
   }
+  if (!paths.pcap_ble.empty())
+    if (auto e = write_file("--pcap-ble", paths.pcap_ble, ble_pcap(traffic))) return e;
+  if (!paths.pcap_wan.empty())
+    if (auto e = write_file("--pcap-wan", paths.pcap_wan, wan_pcap(traffic))) return e;
   return std::nullopt;
 }
 
