@@ -123,6 +123,15 @@ CLI::App* add_run(CLI::App& app, pilesim::tools::run_command_options& o) {
                 "Run each file twice; fail (exit 1) with the first divergence if the traces differ");
   add_set_flag(cmd, o.sets);
   cmd->add_option("--junit", o.junit_path, "Write a JUnit XML report: one testcase per scenario file");
+  cmd->add_option("--perfetto", o.perfetto_path,
+                  "Write the run as a Chrome trace event timeline (F.json) for Perfetto; several files: a {stem} pattern")
+      ->check(output_format({".json"}));
+  cmd->add_option("--pcap-ble", o.pcap_ble_path,
+                  "Write the BLE packets as a Bluetooth LE link-layer capture (F.pcap, for Wireshark)")
+      ->check(output_format({".pcap"}));
+  cmd->add_option("--pcap-wan", o.pcap_wan_path,
+                  "Write the WAN's HTTP as a capture over synthetic Ethernet/IPv4/TCP (F.pcap, for Wireshark)")
+      ->check(output_format({".pcap"}));
   return cmd;
 }
 

@@ -9,10 +9,12 @@
 #include "tools/junit_report.hpp"
 #include "tools/per_file_path.hpp"
 #include "tools/repro_command.hpp"
+#include "tools/run_views.hpp"
 #include "tools/scenario_hash.hpp"
 #include "tools/scenario_paths.hpp"
 #include "tools/set_flags.hpp"
 #include "tools/trace_diff.hpp"
+#include "tools/traffic_log.hpp"
 #include "tools/version.hpp"
 
 #include <algorithm>
@@ -78,6 +80,7 @@ struct batch {
   std::vector<scenarios::override_setting> overrides;
   bool many = false;  // several files: summaries are set apart
   std::vector<std::string> trace_paths;  // one per file; empty: no trace
+  std::vector<view_paths> views;         // one per file
   std::vector<std::string> db_paths;     // one per file
   input_errors errors;
   bool first_json = true;
@@ -105,6 +108,15 @@ struct batch {
     if (!trace_paths[i].empty()) {
       trace_file.open(trace_paths[i], std::ios::binary | std::ios::trunc);
       if (!trace_file) return refuse(f, "--trace: cannot write '" + trace_paths[i] + "'");
+    }
+    // The views are made from the trace and the traffic: both are recorded when one is asked for (observers
+    // only: the same run, the same trace hash).
+    std::ostringstream trace_text;
+    traffic_log traffic;
+    if (views[i].any()) {
+      ro.trace_out = &trace_text;
+      ro.traffic = traffic.tap();
+    } else if (trace_file.is_open()) {
       ro.trace_out = &trace_file;
     }
     scenarios::run_outcome_report r;
@@ -116,6 +128,10 @@ struct batch {
       r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     } catch (const scenarios::world_error& e) {
       return refuse(f, e.what());
+    }
+    if (views[i].any()) {
+      if (trace_file.is_open()) trace_file << trace_text.str();
+      if (auto problem = write_views(views[i], trace_text.str(), traffic, r)) return refuse(f, *problem);
     }
     report(f, r);
     if (!divergence) return r.ok() ? exit_ok : exit_failed;
@@ -135,6 +151,7 @@ struct batch {
     ro.trace_out = &first;
     r = scenarios::run_scenario(s, ro);
     ro.trace_out = &second;
+    ro.traffic = {};  // the views show the first run
     const scenarios::run_outcome_report again = scenarios::run_scenario(s, ro);
     if (file) *file << first.str();
     if (first.str() == second.str() && r.trace_hash == again.trace_hash) return std::nullopt;
@@ -170,6 +187,24 @@ struct batch {
   }
 };
 
+// Each file's --perfetto, --pcap-ble and --pcap-wan paths (patterns with {stem} for several files, as --trace).
+std::vector<view_paths> view_paths_per_file(const run_command_options& o, const std::vector<std::string>& files,
+                                            input_errors& early) {
+  std::vector<view_paths> out(files.size());
+  const std::pair<const char*, std::string view_paths::*> flags[] = {
+      {"--perfetto", &view_paths::perfetto}, {"--pcap-ble", &view_paths::pcap_ble}, {"--pcap-wan", &view_paths::pcap_wan}};
+  const std::string* given[] = {&o.perfetto_path, &o.pcap_ble_path, &o.pcap_wan_path};
+  for (std::size_t k = 0; k < 3; ++k) {
+    auto paths = per_file_paths(flags[k].first, *given[k], files);
+    if (!paths) {
+      early.add(paths.error().message);
+      continue;
+    }
+    for (std::size_t i = 0; i < files.size(); ++i) out[i].*flags[k].second = (*paths)[i];
+  }
+  return out;
+}
+
 // Input errors found before anything runs: said on stderr, and as the whole JSON document with --json.
 int refuse_all(const run_command_options& o, const input_errors& errors) {
   if (o.json) std::cout << "{\"runs\":[],\"errors\":" << errors.json() << "}\n";
@@ -188,11 +223,12 @@ int run_command(const run_command_options& o) {
   if (!traces) early.add(traces.error().message);
   auto dbs = per_file_paths("--db", o.db_path == ":memory:" ? "" : o.db_path, found.files);
   if (!dbs) early.add(dbs.error().message);
+  auto views = view_paths_per_file(o, found.files, early);
   if (o.check_determinism && o.db_path != ":memory:")
     early.add("--check-determinism runs each file twice in memory; it takes no --db");
   if (!early.empty()) return refuse_all(o, early);
 
-  batch b{o, std::move(*overrides), found.files.size() > 1, std::move(*traces), std::move(*dbs),
+  batch b{o, std::move(*overrides), found.files.size() > 1, std::move(*traces), std::move(views), std::move(*dbs),
           input_errors(std::cerr), true, {}, {}};
   for (auto& p : b.db_paths)
     if (p.empty()) p = ":memory:";

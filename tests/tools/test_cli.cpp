@@ -199,6 +199,22 @@ TEST_SUITE("tools/cli") {
     CHECK(csv.find("," PILESIM_VERSION_TEXT "," + props["scenario_hash"] + "\n") != std::string::npos);
   }
 
+  TEST_CASE("run --perfetto writes a Chrome trace event document, the run and its hash unchanged") {
+    const std::string out = temp_path("hp_perfetto.json");
+    ran plain = pilesim_stdout("run " + scenario("happy_path.yaml") + " --json");
+    ran r = pilesim_stdout("run " + scenario("happy_path.yaml") + " --json --perfetto " + out);
+    CHECK(r.code == 0);
+    const auto a = boost::json::parse(plain.out), b = boost::json::parse(r.out);
+    CHECK(a.at("trace_hash") == b.at("trace_hash"));
+    const auto doc = boost::json::parse(read_all(out));
+    CHECK(doc.at("traceEvents").as_array().size() > 50);
+    CHECK(doc.at("otherData").at("trace_hash") == b.at("trace_hash"));
+    ran bad = pilesim("run " + scenario("happy_path.yaml") + " --perfetto " + temp_path("t.txt"));
+    CHECK(bad.code == 2);
+    ran many = pilesim("run " + scenario("happy_path.yaml") + " " + scenario("cancel.yaml") + " --perfetto " + out);
+    CHECK(many.code == 2);  // several files need a {stem} pattern
+  }
+
   TEST_CASE("run --set overrides a value and the repro command carries it") {
     ran ok = pilesim("run " + scenario("happy_path.yaml") + " --json --set links.wan.loss=0");
     CHECK(ok.code == 0);
