@@ -496,7 +496,7 @@ TEST_SUITE("scenarios/loader") {
     CHECK(error_of(with_base("faults:\n  - {at: 1m, server: down, pile: {id: P1, power: off}}\n")) ==
           "t.yaml:10:28: faults[0] has more than one kind (server, pile): give each its own fault");
     CHECK(error_of(with_base("faults:\n  - {at: 1m, for: 1m}\n")) ==
-          "t.yaml:10:5: faults[0] has no kind (expected exactly one of: ble, wan, server, pile)");
+          "t.yaml:10:5: faults[0] has no kind (expected exactly one of: ble, wan, server, pile, attack)");
     CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {pile: P1}}\n")) ==
           "t.yaml:10:19: faults[0].ble changes nothing (give at least one of: loss, delay, duplicate, mtu, "
           "disconnect, reorder, conn_interval, supervision_timeout, connect_failure, corrupt, packets_per_event)");
@@ -788,9 +788,14 @@ TEST_SUITE("scenarios/loader") {
               .starts_with("t.yaml:10:41: key 'clock_reset' in faults[0].pile is format 1.1, which"));
     CHECK(error_of(with_base("expect: {totals: {sessions: 1}}\n"))
               .starts_with("t.yaml:9:10: key 'totals' in expect is format 1.1"));
+    // attack faults are read: a bad kind, a pile where only redirect_start takes one, a redirect with none
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, attack: {user: alice, kind: bogus}}\n"))
+              .find("faults[0].attack.kind: unknown attack kind 'bogus'") != std::string::npos);
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, attack: {user: alice, kind: alter_bill, pile: P1}}\n"))
+              .find("only redirect_start takes a pile") != std::string::npos);
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, attack: {user: alice, kind: redirect_start}}\n"))
+              .find("redirect_start needs `pile`") != std::string::npos);
     // one error each: no "has no kind" beside an attack, no "missing pile" beside a site
-    CHECK(error_of(with_base("faults:\n  - {at: 1m, attack: {user: alice, kind: alter_bill}}\n"))
-              .starts_with("t.yaml:10:14: key 'attack' in faults[0] is format 1.1"));
     CHECK(error_of(with_base("faults:\n  - {at: 1m, ble: {site: S1, loss: 0.5}}\n"))
               .starts_with("t.yaml:10:20: key 'site' in faults[0].ble is format 1.1"));
     CHECK(error_of(with_base("faults:\n  - {at: 1m, pile: {site: S1, power: off}}\n"))
