@@ -15,7 +15,7 @@ FUZZ_CI_SECONDS ?= 25
 FUZZ_TARGETS    := fuzz_ble fuzz_http fuzz_loader fuzz_token
 CLANGXX         ?= clang++-14
 
-.PHONY: run test build deps bench clean fuzz fuzz-build fuzz-corpus
+.PHONY: run test build deps bench clean fuzz fuzz-build fuzz-corpus deb install
 
 deps:
 	@tools/install-deps.sh
@@ -57,6 +57,16 @@ CORPUS_SCENARIOS := happy_path cancel stop_at_cap fault_ble_lossy_duplicating fa
 fuzz-corpus: build
 	rm -rf fuzz/corpus
 	$(BUILD)/fuzz/pilesim_record_corpus fuzz/corpus $(foreach s,$(CORPUS_SCENARIOS),scenarios/$(s).yaml)
+
+# Debian packages of the Release build in $(BUILD): pilesim_VERSION_ARCH.deb (the command, its man page and bash
+# completion) and libpilesim-dev_VERSION_ARCH.deb (headers, static libraries, CMake package; cmake/install.cmake).
+deb: build
+	cd $(BUILD) && cpack -G DEB
+
+# Installs the Release build under PREFIX (default /usr/local).
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	$(BUILD)/tools/pilesim bench kernel

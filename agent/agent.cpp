@@ -35,6 +35,10 @@ sim::ble_link* agent::link_to(std::string_view pile) {
   return l;
 }
 
+bool agent::holds(const sim::ble_link& link) const { return app_ && app_->holds(link); }
+
+void agent::forget(const sim::ble_link& link) { std::erase(attached_, &link); }
+
 void agent::command(agent_command c) {
   if (const auto* r = std::get_if<app_restart_command>(&c)) {
     restart(r->keep_data);

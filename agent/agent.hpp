@@ -25,8 +25,8 @@ class agent {
  public:
   using ble_lookup = std::function<sim::ble_link*(std::string_view pile)>;
 
-  // `wan` and every link `ble_to` returns must outlive the run; the agent attaches its sinks to them (the WAN
-  // link's side 0 now, a BLE link's phone side when it first uses it).
+  // `wan` must outlive the run, and every link `ble_to` returns must stay until forget(); the agent attaches its
+  // sinks to them (the WAN link's side 0 now, a BLE link's phone side when it first uses it).
   agent(sim::kernel& k, agent_config cfg, sim::link& wan, ble_lookup ble_to);
   ~agent();
   agent(const agent&) = delete;
@@ -46,6 +46,11 @@ class agent {
   // What the app's storage holds now (for reports and tests).
   std::size_t uploads_pending() const { return cx_.disk.box.uploads(); }
   std::size_t receipts_pending() const { return cx_.disk.box.receipts(); }
+
+  // Whether the app's BLE client has `link` as its current one (so it may not be taken away).
+  bool holds(const sim::ble_link& link) const;
+  // Lets go of `link` (about to be destroyed); a later lookup of its pile may return a new one.
+  void forget(const sim::ble_link& link);
 
  private:
   sim::ble_link* link_to(std::string_view pile);

@@ -38,6 +38,7 @@ class app {
   void on_ble_event(sim::ble_link* link, sim::link_event e) { ble_.on_link_event(link, std::move(e)); }
   // The process is about to die: the phone's OS closes the app's BLE connection.
   void kill() { ble_.disconnect("app killed"); }
+  bool holds(const sim::ble_link& link) const { return ble_.holds(link); }
 
  private:
   sim::asio::awaitable<void> run();

@@ -39,6 +39,8 @@ class ble_client {
   bool connected() const { return state_ == state::connected; }
   bool connected_to(std::string_view pile) const { return connected() && pile_ == pile; }
   const std::string& pile() const { return pile_; }
+  // Whether `link` is the one this client connects through (or last did).
+  bool holds(const sim::ble_link& link) const { return link_ == &link; }
 
   // One request, one reply (same seq). errc::timeout after every try went unanswered, errc::disconnected when
   // the connection dropped (the caller may connect again and repeat: the pile answers a repeat the same way).

@@ -79,6 +79,7 @@ bytes seal(const start_ack& x, const key32& key) {
   w.uvarint(x.counter);
   w.svarint(x.meter_start_wh);
   w.svarint(x.started_at_us);
+  w.uvarint(x.prev_counter);
   append_mac(b, key);
   return b;
 }
@@ -92,8 +93,9 @@ result<start_ack> open_start_ack(std::span<const std::uint8_t> sealed, const key
   x.counter = r.uvarint();
   x.meter_start_wh = r.svarint();
   x.started_at_us = r.svarint();
+  x.prev_counter = r.uvarint();
   if (auto e = r.finish(); e != errc::ok) return e;
-  if (x.meter_start_wh < 0) return errc::bad_field;
+  if (x.meter_start_wh < 0 || x.prev_counter >= x.counter) return errc::bad_field;
   return x;
 }
 

@@ -51,6 +51,10 @@ struct start_ack {
   std::uint64_t counter = 0;        // the authorization's counter
   std::int64_t meter_start_wh = 0;
   std::int64_t started_at_us = 0;   // pile clock
+  // The counter of the authorization the pile accepted before this one (0: none). The pile accepts only rising
+  // counters, so every authorization for it with a counter strictly between the two was never accepted, and
+  // never will be: the server's signed proof that those holds can be released for good.
+  std::uint64_t prev_counter = 0;
 };
 
 struct receipt {

@@ -59,7 +59,8 @@ protocol::status firmware::refuse(status s) {
 }
 
 protocol::start_reply firmware::accepted_reply(const session_record& r) const {
-  contract::start_ack ack{r.session_id, config_.pile_id, r.counter, r.meter_start_wh, r.started_at_us};
+  contract::start_ack ack{r.session_id, config_.pile_id, r.counter, r.meter_start_wh, r.started_at_us,
+                          r.prev_counter};
   return protocol::start_reply{status::ok, r.session_id, r.meter_start_wh, contract::seal(ack, config_.key)};
 }
 
@@ -99,6 +100,7 @@ protocol::message firmware::on_start(const protocol::start_request& req, std::in
   r.meter_start_wh = nv_.meter_wh();
   r.started_at_us = now_us;
   r.vehicle_id = std::move(a->vehicle_id);
+  r.prev_counter = nv_.last_counter();
   auto reply = accepted_reply(r);
   nv_.open_session(std::move(r));
   ++counters_.sessions_started;

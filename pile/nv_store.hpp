@@ -28,6 +28,7 @@ struct session_record {
   std::int64_t meter_start_wh = 0;
   std::int64_t started_at_us = 0;    // pile clock, when the authorization was accepted
   std::string vehicle_id;
+  std::uint64_t prev_counter = 0;    // the counter accepted before this one (0: none), for the start ack
 };
 
 // A bill as written at the end of a session: the fields and the sealed bytes handed to phones (sealed once,

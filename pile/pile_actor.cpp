@@ -33,16 +33,38 @@ void pile_actor::trace(std::string_view kind, std::initializer_list<sim::field> 
 }
 
 void pile_actor::attach(sim::ble_link& link) {
-  const std::size_t index = links_.size();
-  link_state& ls = links_.emplace_back();
+  const std::size_t index = slots_.size();
+  link_state& ls = *slots_.emplace_back(std::make_unique<link_state>());
+  live_.push_back(index);
   ls.link = &link;
   ls.connected = link.connected();
+  if (!fw_.powered()) link.set_pile_powered(false);
   link.attach(sim::ble_link::pile, [this, index](sim::link_event&& e) {
     if (!inbox_.push(inbound{index, std::move(e)})) {
       ++stats_.inbox_drops;
-      trace("drop", {{"why", "inbox full"}, {"link", links_[index].link->name()}});
+      trace("drop", {{"why", "inbox full"}, {"link", slots_[index]->link->name()}});
     }
   });
+}
+
+pile_actor::link_state* pile_actor::slot_of(const sim::ble_link& link) const {
+  for (std::size_t i : live_)
+    if (slots_[i]->link == &link) return slots_[i].get();
+  return nullptr;
+}
+
+bool pile_actor::idle_on(const sim::ble_link& link) const {
+  const link_state* ls = slot_of(link);
+  return ls == nullptr || (!ls->connected && ls->indications.empty());
+}
+
+void pile_actor::detach(const sim::ble_link& link) {
+  for (auto it = live_.begin(); it != live_.end(); ++it)
+    if (slots_[*it]->link == &link) {
+      slots_[*it].reset();
+      live_.erase(it);
+      return;
+    }
 }
 
 void pile_actor::start() { k_.spawn(actor_, run(*this)); }
@@ -74,8 +96,8 @@ sim::asio::awaitable<void> pile_actor::run(pile_actor& self) {
 
 sim::time_us pile_actor::next_deadline() const {
   sim::time_us t = fw_.powered() ? fw_.next_deadline().value_or(sim::time_max) : sim::time_max;
-  for (const link_state& ls : links_)
-    if (!ls.indications.empty()) t = std::min(t, ls.indications.front().resend_at_us);
+  for (std::size_t i : live_)
+    if (const link_state& ls = *slots_[i]; !ls.indications.empty()) t = std::min(t, ls.indications.front().resend_at_us);
   return t;
 }
 
@@ -83,7 +105,8 @@ void pile_actor::on_deadline() {
   const sim::time_us now = k_.now();
   if (fw_.powered())
     if (const auto d = fw_.next_deadline(); d && *d <= now) fw_.on_deadline(now);
-  for (link_state& ls : links_) {
+  for (std::size_t li : live_) {
+    link_state& ls = *slots_[li];
     if (ls.indications.empty() || ls.indications.front().resend_at_us > now) continue;
     indication& i = ls.indications.front();
     if (ls.link->acknowledged(sim::ble_link::pile) < i.handed_up_to) {
@@ -120,12 +143,13 @@ void pile_actor::on_confirm(link_state& ls, std::uint16_t seq, const protocol::s
     return;
   ++stats_.confirmations;
   trace("rx", {{"msg", "session_ended_confirm"}, {"seq", unsigned{seq}}});
-  ls.indications.pop_front();
+  ls.indications.erase(ls.indications.begin());
   if (!ls.indications.empty()) send_indication(ls);
 }
 
 void pile_actor::on_link_event(std::size_t index, sim::link_event& e) {
-  link_state& ls = links_[index];
+  if (!slots_[index]) return;  // detached: the link is gone
+  link_state& ls = *slots_[index];
   switch (e.what) {
     case sim::link_event::kind::connected:
     case sim::link_event::kind::disconnected:
@@ -189,7 +213,8 @@ void pile_actor::after_input() {
     const std::uint16_t seq = ++notification_seq_;
     const bytes wire = protocol::encode(protocol::frame{seq, n});
     trace("notify", {{"session", n.session_id}, {"reason", to_string(n.reason)}});
-    for (link_state& ls : links_) {
+    for (std::size_t i : live_) {
+      link_state& ls = *slots_[i];
       if (!ls.connected || !ls.link->connected()) continue;
       if (ls.indications.size() >= indications_max) {
         trace("drop", {{"why", "indications full"}, {"link", ls.link->name()}, {"session", n.session_id}});
@@ -270,9 +295,9 @@ void pile_actor::power_off() {
   fw_.power_off(k_.now());
   trace("power_off");
   inbox_.clear();  // RAM: queued packets are gone with the power
-  for (link_state& ls : links_) {
-    forget_connection(ls);
-    ls.link->set_pile_powered(false);
+  for (std::size_t i : live_) {
+    forget_connection(*slots_[i]);
+    slots_[i]->link->set_pile_powered(false);
   }
   after_input();
   poke();
@@ -280,7 +305,7 @@ void pile_actor::power_off() {
 
 void pile_actor::power_on() {
   if (fw_.powered()) return;
-  for (link_state& ls : links_) ls.link->set_pile_powered(true);
+  for (std::size_t i : live_) slots_[i]->link->set_pile_powered(true);
   fw_.power_on(k_.now());
   trace("power_on");
   after_input();

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,8 +60,15 @@ class pile_actor {
   pile_actor(const pile_actor&) = delete;
   pile_actor& operator=(const pile_actor&) = delete;
 
-  // A phone's link to this pile; the pile is side sim::ble_link::pile. The link must outlive the run.
+  // A phone's link to this pile; the pile is side sim::ble_link::pile. The link must stay until detach().
+  // A link made while the pile has no power starts with a dead radio.
   void attach(sim::ble_link& link);
+  // Whether the pile holds nothing for `link`: no connection it knows of and no indication waiting.
+  bool idle_on(const sim::ble_link& link) const;
+  // Forgets `link` (about to be destroyed): events of it still queued are dropped. No-op for an unknown link.
+  void detach(const sim::ble_link& link);
+  // Links attached and not detached.
+  std::size_t live_links() const { return live_.size(); }
   // Spawns the actor "pile/<id>".
   void start();
 
@@ -95,7 +103,7 @@ class pile_actor {
     protocol::fragmenter fragmenter;        // tags the frames this pile sends on this link
     std::optional<std::uint16_t> last_seq;  // of the last request answered on this connection
     bytes last_reply;                       // its encoded reply, sent again for a repeat
-    std::deque<indication> indications;     // unconfirmed, oldest first; only the front one is in flight
+    std::vector<indication> indications;    // unconfirmed, oldest first (at most indications_max); only the front one is in flight
     bool connected = false;
   };
   struct inbound {
@@ -121,10 +129,15 @@ class pile_actor {
   void poke();
   void trace(std::string_view kind, std::initializer_list<sim::field> fields = {});
 
+  link_state* slot_of(const sim::ble_link& link) const;
+
   sim::kernel& k_;
   firmware fw_;
   std::string actor_;
-  std::vector<link_state> links_;
+  // Every link ever attached, by the index its events carry; a detached one is null, so a late event of it is
+  // dropped. live_ holds the attached ones' indices in attach order: the pile only ever walks those.
+  std::vector<std::unique_ptr<link_state>> slots_;
+  std::vector<std::size_t> live_;
   sim::mailbox<inbound> inbox_;
   std::uint16_t notification_seq_ = 0;
   protocol::pile_state last_state_ = protocol::pile_state::idle;

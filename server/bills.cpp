@@ -44,7 +44,8 @@ http::response repeat_answer(context& cx, const session_row& s, std::span<const 
 
 // Moves the money of one settlement. A bill proves the session started, whatever the server believed:
 // 'authorized' (the ack was lost) still has its hold; 'expired' had it released, so what is charged is held
-// again first (possibly driving the balance negative: the energy was delivered) and captured at once.
+// again first and captured at once. Its frozen amount stayed in doubt meanwhile (sessions.cpp: spendable), so
+// the wallet has it.
 void settle_money(context& cx, const session_row& s, money charged) {
   const transfer_ref ref{s.id, 0};
   money held = s.held;

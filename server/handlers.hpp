@@ -33,6 +33,12 @@ http::response refuse(int status, std::string_view word, std::string_view detail
 // Counts a request refused for cause under `kind`, for the run's report; written in the caller's transaction.
 void count_refusal(database& db, std::string_view kind);
 
+// What the user may still spend on a new hold or a fee: the available balance less the frozen amounts of sessions
+// whose fate is unknown (released for want of an acknowledgement, yet perhaps charging). A bill for such a session
+// takes its cost back from this margin, so no wallet is ever driven below zero. sessions.cpp
+money in_doubt(database& db, std::string_view user);
+money spendable(database& db, ledger& books, std::string_view user);
+
 // reservations.cpp
 http::response create_reservation(context& cx, std::string_view body);
 http::response cancel_reservation(context& cx, std::uint64_t id);

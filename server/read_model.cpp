@@ -1,5 +1,8 @@
 #include "server/read_model.hpp"
 
+#include <algorithm>
+#include <map>
+
 namespace pilesim::server {
 
 std::vector<session_summary> list_sessions(database& db) {
@@ -61,6 +64,34 @@ std::vector<refusal_count> list_refusals(database& db) {
   std::vector<refusal_count> out;
   auto c = db.query("SELECT kind, count FROM refusals ORDER BY kind");
   while (c.step()) out.push_back({std::string(c.text(0)), c.int64(1)});
+  return out;
+}
+
+std::vector<balance_summary> list_balance_floors(database& db) {
+  struct wallet_history {
+    std::string user;
+    std::int64_t balance = 0;
+    std::int64_t lowest = 0;
+  };
+  std::map<std::int64_t, wallet_history> by_account;  // the available account of each wallet
+  {
+    auto c = db.query("SELECT available, user_id FROM wallets ORDER BY user_id");
+    while (c.step()) by_account.emplace(c.int64(0), wallet_history{std::string(c.text(1))});
+  }
+  {
+    auto c = db.query("SELECT from_account, to_account, amount_minor FROM ledger_entries ORDER BY id");
+    while (c.step()) {
+      const std::int64_t amount = c.int64(2);
+      if (auto it = by_account.find(c.int64(0)); it != by_account.end()) {
+        it->second.balance -= amount;
+        it->second.lowest = std::min(it->second.lowest, it->second.balance);
+      }
+      if (auto it = by_account.find(c.int64(1)); it != by_account.end()) it->second.balance += amount;
+    }
+  }
+  std::vector<balance_summary> out;
+  for (const auto& [account, w] : by_account) out.push_back({w.user, money{w.lowest}, money{0}});
+  std::sort(out.begin(), out.end(), [](const balance_summary& a, const balance_summary& b) { return a.user < b.user; });
   return out;
 }
 

@@ -20,7 +20,7 @@ struct session_summary {
   std::string pile;
   std::uint64_t reservation = 0;     // 0: none
   std::string state;                 // authorized | started | reconciled | expired
-  std::string stop_reason;           // empty until reconciled
+  std::string stop_reason;           // empty until reconciled; not_started: expired, and the pile proved it
   std::int64_t energy_wh = 0;
   money frozen;
   money held;                        // what the ledger holds for it now
@@ -57,6 +57,9 @@ std::vector<session_summary> list_sessions(database& db);          // by session
 std::vector<reservation_summary> list_reservations(database& db);  // by reservation id
 std::vector<balance_summary> list_balances(database& db);          // by user id
 std::vector<refusal_count> list_refusals(database& db);            // by kind
+// Each user's lowest available balance after any ledger entry, replayed from the entries in order (so a balance
+// that went below zero and came back is still seen). By user id.
+std::vector<balance_summary> list_balance_floors(database& db);
 ledger_totals read_totals(database& db);
 
 }  // namespace pilesim::server

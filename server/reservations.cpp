@@ -75,8 +75,8 @@ void expire_reservations(database& db, ledger& books, std::int64_t now_us) {
   }
   for (const due& d : expiring) {
     // The fee takes what the wallet has and never drives it negative: a no-show is not worth a debt, and money
-    // held for a running session is not the fee's to take.
-    const money available = books.available(d.user);
+    // held for a running session, or answering for one whose fate is unknown, is not the fee's to take.
+    const money available = spendable(db, books, d.user);
     const money fee = std::min(d.fee, std::max(available, money{0}));
     books.charge_fee(d.user, fee, now_us, {0, d.id});
     // Closed at the window's end, not at now_us, so the record does not depend on when the work ran.

@@ -126,6 +126,10 @@ CREATE INDEX IF NOT EXISTS sessions_holding_by_pile ON sessions (pile_id) WHERE 
 -- The same rows by a user's vehicle, for the check that no vehicle has two sessions that may run at once.
 CREATE INDEX IF NOT EXISTS sessions_holding_by_vehicle ON sessions (user_id, vehicle_id) WHERE held_minor > 0;
 CREATE INDEX IF NOT EXISTS sessions_authorized_by_release ON sessions (hold_release_at_us) WHERE state = 'authorized';
+-- Sessions whose hold was released with no word from the pile: the pile may have started all the same (a phone
+-- can withhold the acknowledgement), so their frozen amounts still count against the user's new starts and fees
+-- until a bill, an acknowledgement, or the pile's signed word that it never started ('not_started') comes in.
+CREATE INDEX IF NOT EXISTS sessions_in_doubt_by_user ON sessions (user_id) WHERE state = 'expired' AND stop_reason = '';
 
 -- The bill that settled a session, exactly as the pile sealed it, and the receipt answered for it: a second
 -- upload of the same bytes is answered from here.

@@ -99,8 +99,10 @@ admission admit(context& cx, const api::session_request& req, const pile_row& pi
     count_refusal(cx.db, "vehicle_busy");
     return {refuse(409, "vehicle_busy", "the vehicle has a session that may still be running"), {}};
   }
-  if (req.amount > cx.books.available(cx.user))
-    return {refuse(402, "insufficient_balance", "the amount exceeds the wallet's balance"), {}};
+  if (req.amount > spendable(cx.db, cx.books, cx.user))
+    return {refuse(402, "insufficient_balance",
+                   "the amount exceeds the wallet's balance less what unconfirmed sessions may still cost"),
+            {}};
   return a;
 }
 
@@ -120,7 +122,31 @@ bytes authorization_for(context& cx, const session_row& s, const pile_row& pile,
   return contract::seal(auth, pile.key);
 }
 
+// The pile's signed word in an acknowledgement: it accepted `prev_counter`, then this one, and nothing between,
+// and it never accepts a counter below one it accepted. Holds released for authorizations in between are
+// therefore settled for good: they no longer answer for anything.
+void clear_doubt(context& cx, const contract::start_ack& ack) {
+  if (ack.counter <= ack.prev_counter + 1) return;
+  cx.db.run(
+      "UPDATE sessions SET stop_reason = 'not_started' WHERE pile_id = ?1 AND state = 'expired' AND "
+      "stop_reason = '' AND counter > ?2 AND counter < ?3",
+      ack.pile_id, ack.prev_counter, ack.counter);
+}
+
 }  // namespace
+
+money in_doubt(database& db, std::string_view user) {
+  auto c = db.query(
+      "SELECT COALESCE(SUM(frozen_minor), 0) FROM sessions WHERE user_id = ?1 AND state = 'expired' AND "
+      "stop_reason = ''",
+      user);
+  c.step();
+  return c.amount(0);
+}
+
+money spendable(database& db, ledger& books, std::string_view user) {
+  return books.available(user) - in_doubt(db, user);
+}
 
 http::response create_session(context& cx, std::string_view body) {
   auto req = api::parse_session_request(body);
@@ -197,9 +223,8 @@ http::response confirm_started(context& cx, std::uint64_t id, std::string_view b
     s->state = "started";
   } else if (s->state == "expired") {
     // The hold was released because no word of a start came in time, yet the pile did accept the
-    // authorization: it is charging up to the frozen cap it was promised. The hold comes back in full even if
-    // that drives the available balance negative: that is a debt the pile's energy really created, and
-    // freezing less than the cap would let the bill capture money that is not held.
+    // authorization: it is charging up to the frozen cap it was promised. The hold comes back in full; the
+    // session's frozen amount stayed in doubt since the release (see spendable), so the wallet still has it.
     cx.books.hold(s->user, s->frozen, cx.now_us, {id, 0});
     cx.db.run(
         "UPDATE sessions SET state = 'started', held_minor = frozen_minor, refunded_minor = 0, started_at_us = ?2, "
@@ -208,6 +233,7 @@ http::response confirm_started(context& cx, std::uint64_t id, std::string_view b
     s->state = "started";
   }
   // started: a repeat; reconciled: the bill overtook the acknowledgement. Either way nothing changes.
+  clear_doubt(cx, *ack);
   return view_answer(*s);
 }
 

@@ -4,6 +4,8 @@
 #include "scenarios/engine/world.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/repro_command.hpp"
+#include "tools/scenario_hash.hpp"
+#include "tools/version.hpp"
 #include "tools/set_flags.hpp"
 #include "tools/trace_diff.hpp"
 
@@ -94,7 +96,7 @@ std::optional<std::string> trace_of(const side& s, const char* name, const diff_
   ro.checkpoint_every = o.checkpoint_every;
   const auto r = scenarios::run_scenario(*loaded, ro);
   out << name << ": " << repro_command(s.path, r.seed, s.sets) << "  (trace hash " << r.trace_hash << ", "
-      << r.trace_events << " events)\n";
+      << r.trace_events << " events)" << repro_note(pilesim_version(), scenario_hash(s.path).value_or("")) << "\n";
   return trace.str();
 }
 

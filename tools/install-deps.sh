@@ -9,6 +9,9 @@ packages=(
   libsqlite3-dev sqlite3 libcli11-dev doctest-dev libyaml-cpp-dev libsodium-dev libmimalloc-dev
   gnuplot-nox
   parallel  # the sharded-sweep test only (GNU parallel)
+  help2man  # the man page, made from `pilesim --help` at build time
+  tshark  # the capture test only: `run --pcap-ble/--pcap-wan` decoded by Wireshark
+  dpkg-dev  # `make deb`: dpkg-shlibdeps finds the .deb's library dependencies; dpkg-deb checks it in the test
   libvalijson-dev  # the schema test only (header-only; its adapters bring Poco and Qt headers along)
   clang-14 libclang-rt-14-dev  # the libFuzzer targets of fuzz/ (libFuzzer and the sanitizers' runtimes)
 )

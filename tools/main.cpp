@@ -123,6 +123,15 @@ CLI::App* add_run(CLI::App& app, pilesim::tools::run_command_options& o) {
                 "Run each file twice; fail (exit 1) with the first divergence if the traces differ");
   add_set_flag(cmd, o.sets);
   cmd->add_option("--junit", o.junit_path, "Write a JUnit XML report: one testcase per scenario file");
+  cmd->add_option("--perfetto", o.perfetto_path,
+                  "Write the run as a Chrome trace event timeline (F.json) for Perfetto; several files: a {stem} pattern")
+      ->check(output_format({".json"}));
+  cmd->add_option("--pcap-ble", o.pcap_ble_path,
+                  "Write the BLE packets as a Bluetooth LE link-layer capture (F.pcap, for Wireshark)")
+      ->check(output_format({".pcap"}));
+  cmd->add_option("--pcap-wan", o.pcap_wan_path,
+                  "Write the WAN's HTTP as a capture over synthetic Ethernet/IPv4/TCP (F.pcap, for Wireshark)")
+      ->check(output_format({".pcap"}));
   return cmd;
 }
 
@@ -204,7 +213,8 @@ void print_json_parse_error(int argc, char** argv, const CLI::ParseError& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"pilesim: deterministic end-to-end simulator of charging-pile sharing over Bluetooth"};
+  // Named, so that usage lines say `pilesim` whatever path started it (the man page is made from them).
+  CLI::App app{"pilesim: deterministic end-to-end simulator of charging-pile sharing over Bluetooth", "pilesim"};
   app.set_version_flag("--version", std::string("pilesim ") + PILESIM_VERSION + "\nreads scenario format " +
                                         pilesim::scenarios::format_versions_text());
   app.require_subcommand(1);

@@ -9,9 +9,13 @@
 #include "tools/junit_report.hpp"
 #include "tools/per_file_path.hpp"
 #include "tools/repro_command.hpp"
+#include "tools/run_views.hpp"
+#include "tools/scenario_hash.hpp"
 #include "tools/scenario_paths.hpp"
 #include "tools/set_flags.hpp"
 #include "tools/trace_diff.hpp"
+#include "tools/traffic_log.hpp"
+#include "tools/version.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -48,6 +52,27 @@ junit_case junit_for(const std::string& f, char kind, std::string message, std::
   return c;
 }
 
+// The testcase of a run of `f` that finished: its seed, hashes and repro line, and when it did not hold, the
+// checks that failed, placed at the first failed expectation's file and line.
+junit_case junit_for_run(const std::string& f, const scenarios::run_outcome_report& r, const std::string& repro) {
+  junit_case c = r.ok() ? junit_for(f, 'p', "", "", r.wall_s)
+                        : junit_for(f, 'f', "seed " + std::to_string(r.seed) + "; reproduce with: " + repro,
+                                    failed_checks(r), r.wall_s);
+  c.properties = {{"seed", std::to_string(r.seed)},
+                  {"trace_hash", r.trace_hash},
+                  {"scenario_hash", scenario_hash(f).value_or("")},
+                  {"version", std::string(pilesim_version())}};
+  c.system_out = repro + "\n";
+  if (r.ok()) return c;
+  for (const auto& e : r.expectations)
+    if (!e.held && e.line > 0) {
+      c.file = e.file;
+      c.line = e.line;
+      break;
+    }
+  return c;
+}
+
 // The files of one `pilesim run`, run in turn: each adds its JUnit case and prints its report. With --json the
 // runs stream into one document as they finish, and every input error joins its "errors" list.
 struct batch {
@@ -55,6 +80,7 @@ struct batch {
   std::vector<scenarios::override_setting> overrides;
   bool many = false;  // several files: summaries are set apart
   std::vector<std::string> trace_paths;  // one per file; empty: no trace
+  std::vector<view_paths> views;         // one per file
   std::vector<std::string> db_paths;     // one per file
   input_errors errors;
   bool first_json = true;
@@ -82,6 +108,15 @@ struct batch {
     if (!trace_paths[i].empty()) {
       trace_file.open(trace_paths[i], std::ios::binary | std::ios::trunc);
       if (!trace_file) return refuse(f, "--trace: cannot write '" + trace_paths[i] + "'");
+    }
+    // The views are made from the trace and the traffic: both are recorded when one is asked for (observers
+    // only: the same run, the same trace hash).
+    std::ostringstream trace_text;
+    traffic_log traffic;
+    if (views[i].any()) {
+      ro.trace_out = &trace_text;
+      ro.traffic = traffic.tap();
+    } else if (trace_file.is_open()) {
       ro.trace_out = &trace_file;
     }
     scenarios::run_outcome_report r;
@@ -94,10 +129,16 @@ struct batch {
     } catch (const scenarios::world_error& e) {
       return refuse(f, e.what());
     }
+    if (views[i].any()) {
+      if (trace_file.is_open()) trace_file << trace_text.str();
+      if (auto problem = write_views(views[i], trace_text.str(), traffic, r)) return refuse(f, *problem);
+    }
     report(f, r);
     if (!divergence) return r.ok() ? exit_ok : exit_failed;
     std::cerr << f << ": NOT DETERMINISTIC (seed " << r.seed << "): two runs gave different traces\n" << *divergence;
-    junit.back() = junit_for(f, 'f', "not deterministic: seed " + std::to_string(r.seed), *divergence, r.wall_s);
+    junit.back().failed = true;
+    junit.back().message = "not deterministic: seed " + std::to_string(r.seed);
+    junit.back().text = *divergence;
     return exit_failed;
   }
 
@@ -110,6 +151,7 @@ struct batch {
     ro.trace_out = &first;
     r = scenarios::run_scenario(s, ro);
     ro.trace_out = &second;
+    ro.traffic = {};  // the views show the first run
     const scenarios::run_outcome_report again = scenarios::run_scenario(s, ro);
     if (file) *file << first.str();
     if (first.str() == second.str() && r.trace_hash == again.trace_hash) return std::nullopt;
@@ -128,12 +170,8 @@ struct batch {
   }
 
   void report(const std::string& f, const scenarios::run_outcome_report& r) {
-    const std::string repro = repro_command(f, r.seed, o.sets);
-    if (r.ok())
-      junit.push_back(junit_for(f, 'p', "", "", r.wall_s));
-    else
-      junit.push_back(junit_for(f, 'f', "seed " + std::to_string(r.seed) + "; reproduce with: " + repro,
-                                failed_checks(r), r.wall_s));
+    const std::string repro = repro_line(f, r.seed, o.sets);
+    junit.push_back(junit_for_run(f, r, repro));
     if (o.json) {
       std::string json = scenarios::to_json(r);
       std::cout << (first_json ? "" : ",") << json;
@@ -148,6 +186,24 @@ struct batch {
                 << "); reproduce with: " << repro << "\n";
   }
 };
+
+// Each file's --perfetto, --pcap-ble and --pcap-wan paths (patterns with {stem} for several files, as --trace).
+std::vector<view_paths> view_paths_per_file(const run_command_options& o, const std::vector<std::string>& files,
+                                            input_errors& early) {
+  std::vector<view_paths> out(files.size());
+  const std::pair<const char*, std::string view_paths::*> flags[] = {
+      {"--perfetto", &view_paths::perfetto}, {"--pcap-ble", &view_paths::pcap_ble}, {"--pcap-wan", &view_paths::pcap_wan}};
+  const std::string* given[] = {&o.perfetto_path, &o.pcap_ble_path, &o.pcap_wan_path};
+  for (std::size_t k = 0; k < 3; ++k) {
+    auto paths = per_file_paths(flags[k].first, *given[k], files);
+    if (!paths) {
+      early.add(paths.error().message);
+      continue;
+    }
+    for (std::size_t i = 0; i < files.size(); ++i) out[i].*flags[k].second = (*paths)[i];
+  }
+  return out;
+}
 
 // Input errors found before anything runs: said on stderr, and as the whole JSON document with --json.
 int refuse_all(const run_command_options& o, const input_errors& errors) {
@@ -167,11 +223,12 @@ int run_command(const run_command_options& o) {
   if (!traces) early.add(traces.error().message);
   auto dbs = per_file_paths("--db", o.db_path == ":memory:" ? "" : o.db_path, found.files);
   if (!dbs) early.add(dbs.error().message);
+  auto views = view_paths_per_file(o, found.files, early);
   if (o.check_determinism && o.db_path != ":memory:")
     early.add("--check-determinism runs each file twice in memory; it takes no --db");
   if (!early.empty()) return refuse_all(o, early);
 
-  batch b{o, std::move(*overrides), found.files.size() > 1, std::move(*traces), std::move(*dbs),
+  batch b{o, std::move(*overrides), found.files.size() > 1, std::move(*traces), std::move(views), std::move(*dbs),
           input_errors(std::cerr), true, {}, {}};
   for (auto& p : b.db_paths)
     if (p.empty()) p = ":memory:";
@@ -187,7 +244,7 @@ int run_command(const run_command_options& o) {
   }
   if (!o.junit_path.empty()) {
     std::ofstream out(o.junit_path, std::ios::binary | std::ios::trunc);
-    write_junit(out, "pilesim", b.junit);
+    write_junit(out, "pilesim", {{"version", std::string(pilesim_version())}}, b.junit);
     if (!out) {
       std::cerr << o.junit_path << ": cannot write the JUnit report\n";
       return exit_bad_input;

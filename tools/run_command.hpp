@@ -21,6 +21,9 @@ struct run_command_options {
   std::string db_path = ":memory:";      // SQLite file (WAL); with several files a pattern with {stem}
   std::vector<std::string> sets;         // "key.path=value" overrides applied to every file (as sweeps do)
   std::string junit_path;                // JUnit XML: one testcase per file
+  std::string perfetto_path;             // Chrome trace event JSON of each run; several files: a {stem} pattern
+  std::string pcap_ble_path;             // the BLE packets as a Bluetooth LE link-layer capture
+  std::string pcap_wan_path;             // the WAN's HTTP over synthetic Ethernet/IPv4/TCP
 };
 
 int run_command(const run_command_options& o);

@@ -262,7 +262,7 @@ int shrink_command(const shrink_options& o) {
   std::cout << "tried " << s.runs << " runs" << (s.runs >= o.runs_max ? " (the --runs-max budget: stopped early)" : "")
             << "; removed " << removed.size() << " thing(s):\n";
   for (const auto& r : removed) std::cout << "  - " << r << "\n";
-  std::cout << "wrote " << out_path << "; reproduce with: " << repro_command(out_path, std::nullopt, o.sets) << "\n";
+  std::cout << "wrote " << out_path << "; reproduce with: " << repro_line(out_path, std::nullopt, o.sets) << "\n";
   return exit_ok;
 }
 

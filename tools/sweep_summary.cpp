@@ -1,6 +1,7 @@
 #include "tools/sweep_summary.hpp"
 
 #include "tools/exit_codes.hpp"
+#include "tools/repro_command.hpp"
 #include "tools/stats.hpp"
 #include "tools/sweep_rows.hpp"
 
@@ -24,7 +25,7 @@ struct summary_row {
   bool ok = false;
   bool invariant_broken = false;  // not ok, and an invariant failed (or the run could not be built)
   std::optional<double> reconcile_s;
-  std::string repro;
+  std::string repro;  // the command, then the version and scenario hash of its row
   std::string what;   // why it failed, for the failing list
 };
 
@@ -51,6 +52,7 @@ std::vector<summary_row> summary_rows(const std::vector<std::string>& header,
     return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
   };
   const std::size_t c_ok = col("ok"), c_t = col("reconcile_s"), c_repro = col("repro");
+  const std::size_t c_version = col("version"), c_hash = col("scenario_hash");
   const std::size_t c_inv = col("failed_invariants"), c_exp = col("expectation_failures");
   const std::size_t c_inv_n = col("invariant_failures"), c_result = col("result");
   std::vector<summary_row> out;
@@ -60,7 +62,9 @@ std::vector<summary_row> summary_rows(const std::vector<std::string>& header,
     if (!f[c_t].empty()) t = std::strtod(f[c_t].c_str(), nullptr);
     const bool ok = f[c_ok] == "1";
     const bool broken = !ok && ((f[c_inv_n] != "0" && !f[c_inv_n].empty()) || f[c_result] == "error");
-    out.push_back({point_label(names, values), ok, broken, t, f[c_repro], failure_words(f[c_inv], f[c_exp])});
+    auto field = [&](std::size_t c) { return c < f.size() ? f[c] : std::string(); };
+    const std::string repro = f[c_repro].empty() ? "" : f[c_repro] + repro_note(field(c_version), field(c_hash));
+    out.push_back({point_label(names, values), ok, broken, t, repro, failure_words(f[c_inv], f[c_exp])});
   }
   return out;
 }
@@ -105,7 +109,7 @@ sweep_tally print_failing(std::ostream& out, const std::vector<summary_row>& row
     ++(r.invariant_broken ? tally.invariant_broken : tally.expectation_missed);
     if (failing == 0) out << "\nfailing runs (reproduce with):\n";
     if (failing < failing_listed_max)
-      out << "  " << r.repro << (r.what.empty() ? "" : "    # " + r.what) << "\n";
+      out << "  " << r.repro << (r.what.empty() ? "" : "; " + r.what) << "\n";
     ++failing;
   }
   if (failing > failing_listed_max)

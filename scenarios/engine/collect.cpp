@@ -134,6 +134,7 @@ invariant_inputs invariant_inputs_of(const run_sources& src, const run_outcome_r
   for (const auto& x : reservations) in.reservations.push_back({x.id, x.pile, x.start_us, x.end_us, x.state});
   in.liveness = liveness_of(src);
   for (const auto& [kind, n] : r.refused) in.refusals.push_back({kind, n});
+  for (const auto& f : server::list_balance_floors(src.db)) in.balance_floors.push_back({f.user, f.balance});
   return in;
 }
 
@@ -144,7 +145,7 @@ void add_verdicts(run_outcome_report& r, const run_sources& src, const invariant
     for (const played_fault& f : src.faults) fa.push_back({f.index, f.kind, f.target, f.at_us, f.applied});
     r.invariants.push_back(check_faults_applied(fa));
   }
-  if (!src.out.failure.empty()) r.invariants.push_back({"no_actor_failed", false, src.out.failure});
+  if (!src.out.failure.empty()) r.invariants.push_back({"no_actor_failed", false, src.out.failure, "", 0, 0});
   r.expectations = check_expectations(src.s, r);
   r.passed = src.out.failure.empty();
   for (const auto& c : r.invariants) r.passed = r.passed && c.held;

@@ -30,8 +30,11 @@ std::string wh_as_kwh(std::int64_t wh) {
   return s + std::string(3 - frac.size(), '0') + frac;
 }
 
-void add(std::vector<check_outcome>& out, std::string what, bool held, std::string detail) {
-  out.push_back({std::move(what), held, held ? std::string() : std::move(detail)});
+// One verdict on the expectation written at `p`; a failed one says where, then `detail`.
+void add(std::vector<check_outcome>& out, std::string what, bool held, const scenario& s, source_pos p,
+         std::string detail) {
+  out.push_back({std::move(what), held, held ? std::string() : where(s, p) + ": " + detail, s.file, p.line,
+                 p.column});
 }
 
 // Each user's outcomes in the order they happened: expectations match the nth of a user to the nth outcome.
@@ -55,28 +58,28 @@ void check_session(std::vector<check_outcome>& out, const scenario& s, const ses
   if (x.state) {
     const std::string want(to_string(x.state->value));
     add(out, label + ".state == " + want, got.state == want,
-        where(s, x.state->pos) + ": state is " + got.state +
+        s, x.state->pos, "state is " + got.state +
             (got.refused_why.empty() ? "" : " (" + got.refused_why + ")"));
   }
   if (x.reason) {
     const std::string want(to_string(x.reason->value));
     add(out, label + ".stop_reason == " + want, got.stop_reason == want,
-        where(s, x.reason->pos) + ": stop_reason is " + (got.stop_reason.empty() ? "none" : got.stop_reason));
+        s, x.reason->pos, "stop_reason is " + (got.stop_reason.empty() ? "none" : got.stop_reason));
   }
   if (x.energy_wh) {
     add(out, label + ".energy_kwh in " + bounds_text(x.energy_wh->value, wh_as_kwh),
         x.energy_wh->value.contains(got.energy_wh),
-        where(s, x.energy_wh->pos) + ": energy is " + wh_as_kwh(got.energy_wh) + " kWh");
+        s, x.energy_wh->pos, "energy is " + wh_as_kwh(got.energy_wh) + " kWh");
   }
   if (x.charged) {
     add(out, label + ".charged in " + bounds_text(x.charged->value, format_money),
         x.charged->value.contains(got.charged),
-        where(s, x.charged->pos) + ": charged " + format_money(got.charged));
+        s, x.charged->pos, "charged " + format_money(got.charged));
   }
   if (x.reconciled_by_us) {
     const bool held = got.reconciled_at_us && *got.reconciled_at_us <= x.reconciled_by_us->value;
     add(out, label + ".reconciled_by " + std::to_string(x.reconciled_by_us->value / sim::sec) + "s", held,
-        where(s, x.reconciled_by_us->pos) + ": " +
+        s, x.reconciled_by_us->pos, "" +
             (got.reconciled_at_us ? "reconciled at " + std::to_string(*got.reconciled_at_us / sim::sec) + "s"
                                   : std::string("never reconciled")));
   }
@@ -92,7 +95,7 @@ void check_sessions(std::vector<check_outcome>& out, const scenario& s, const ru
     const session_outcome* got = nth_of(index, x.user, nth, count);
     if (!got) {
       add(out, label + " exists", false,
-          where(s, x.pos) + ": user " + x.user + " started " + std::to_string(count) + " session(s)");
+          s, x.pos, "user " + x.user + " started " + std::to_string(count) + " session(s)");
       continue;
     }
     check_session(out, s, x, label, *got);
@@ -108,13 +111,13 @@ void check_reservations(std::vector<check_outcome>& out, const scenario& s, cons
     std::size_t count = 0;
     const reservation_outcome* got = nth_of(index, x.user, nth, count);
     if (!got) {
-      add(out, label + " exists", false, where(s, x.pos) + ": user " + x.user + " made " + std::to_string(count) +
+      add(out, label + " exists", false, s, x.pos, "user " + x.user + " made " + std::to_string(count) +
                                              " reservation(s)");
       continue;
     }
     if (x.state) {
       const std::string want(to_string(x.state->value));
-      add(out, label + ".state == " + want, got->state == want, where(s, x.state->pos) + ": state is " + got->state);
+      add(out, label + ".state == " + want, got->state == want, s, x.state->pos, "state is " + got->state);
     }
   }
 }
@@ -124,7 +127,7 @@ void check_balances(std::vector<check_outcome>& out, const scenario& s, const ru
     auto it = r.balances.find(x.user);
     const money got = it == r.balances.end() ? money{} : it->second;
     add(out, "balances." + x.user + " in " + bounds_text(x.balance, format_money), x.balance.contains(got),
-        where(s, x.pos) + ": balance is " + format_money(got));
+        s, x.pos, "balance is " + format_money(got));
   }
 }
 
@@ -134,12 +137,12 @@ void check_refused(std::vector<check_outcome>& out, const scenario& s, const run
                               bounds_text(x.count, [](std::int64_t v) { return std::to_string(v); });
     if (!is_refusal_kind(x.kind)) {  // the loader refuses these; a scenario built in code may not
       add(out, label, false,
-          where(s, x.pos) + ": unknown refusal kind '" + x.kind + "' (known: " + refusal_kind_list() + ")");
+          s, x.pos, "unknown refusal kind '" + x.kind + "' (known: " + refusal_kind_list() + ")");
       continue;
     }
     auto it = r.refused.find(x.kind);
     const std::int64_t got = it == r.refused.end() ? 0 : it->second;
-    add(out, label, x.count.contains(got), where(s, x.pos) + ": counted " + std::to_string(got));
+    add(out, label, x.count.contains(got), s, x.pos, "counted " + std::to_string(got));
   }
 }
 

@@ -59,6 +59,7 @@ void begin(fault_record& r, fault_context& cx, const ble_fault& b, const sim::bl
     }
     if (b.changes_model()) l.set_model(m);
   });
+  if (b.changes_model()) cx.parts.ble->set_new_link_model(b.pile, m);
 }
 
 void end(fault_record& r, fault_context& cx, const ble_fault& b) {
@@ -67,6 +68,7 @@ void end(fault_record& r, fault_context& cx, const ble_fault& b) {
   r.active = false;
   link_registry& ble = *cx.parts.ble;
   ble.for_each_on(b.pile, [&](const std::string&, sim::ble_link& l) { l.set_model(ble.default_model()); });
+  ble.set_new_link_model(b.pile, ble.default_model());
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ struct verdict {
   std::vector<std::string> problems;
   void fail(std::string p) { problems.push_back(std::move(p)); }
   check_outcome done() const {
-    check_outcome c{name, problems.empty(), ""};
+    check_outcome c{name, problems.empty(), "", "", 0, 0};
     for (std::size_t i = 0; i < problems.size() && i < details_max; ++i) c.detail += (i ? "; " : "") + problems[i];
     if (problems.size() > details_max) c.detail += "; and " + std::to_string(problems.size() - details_max) + " more";
     return c;
@@ -196,7 +196,17 @@ std::vector<check_outcome> check_invariants(const invariant_inputs& in) {
   out.push_back(check_liveness(in));
   out.push_back(check_no_overlap(in));
   out.push_back(check_refusals_leave_no_trace(in));
+  out.push_back(check_no_negative_balance(in));
   return out;
+}
+
+// Invariant 8: whatever a phone withholds, the frozen amount bounds what its user can owe, so no wallet's
+// available balance is below zero at any moment, not only at the end.
+check_outcome check_no_negative_balance(const invariant_inputs& in) {
+  verdict v{"no_negative_balance", {}};
+  for (const balance_floor& f : in.balance_floors)
+    if (f.lowest.minor < 0) v.fail("user " + f.user + "'s balance went down to " + format_money(f.lowest));
+  return v.done();
 }
 
 check_outcome check_liveness(const invariant_inputs& in) {

@@ -76,6 +76,12 @@ struct server_reservation {
   std::string state;
 };
 
+// A user's lowest available balance at any moment of the run (replayed from the ledger), for invariant 8.
+struct balance_floor {
+  std::string user;
+  money lowest;
+};
+
 struct invariant_inputs {
   money deposits;
   money balances;
@@ -87,14 +93,17 @@ struct invariant_inputs {
   std::vector<server_reservation> reservations;
   liveness_inputs liveness;
   std::vector<refusal_tally> refusals;
+  std::vector<balance_floor> balance_floors;
 };
 
 // Money conserved, no overcharge, energy billed = metered, settled at most once, liveness after heal,
-// reservations never overlap, forged/expired refused without a trace in the money — in that order.
+// reservations never overlap, forged/expired refused without a trace in the money, no wallet ever below zero —
+// in that order.
 std::vector<check_outcome> check_invariants(const invariant_inputs& in);
 
 check_outcome check_liveness(const invariant_inputs& in);
 check_outcome check_refusals_leave_no_trace(const invariant_inputs& in);
+check_outcome check_no_negative_balance(const invariant_inputs& in);
 
 // One configured fault as the world played it, for the vacuity check.
 struct fault_applied_input {

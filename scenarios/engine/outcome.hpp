@@ -38,6 +38,9 @@ struct check_outcome {
   std::string what;
   bool held = true;
   std::string detail;
+  std::string file;  // an expectation: the file, line and column it was written at (empty, 0, 0: an invariant)
+  int line = 0;
+  int column = 0;
 };
 
 struct fault_outcome {

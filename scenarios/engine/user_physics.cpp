@@ -26,6 +26,7 @@ void user_physics::go_near(const std::string& user, const std::string& pile) {
   if (b.near == pile) return;
   if (!b.near.empty()) leave_range(user, b);
   b.near = pile;
+  parts_.ble->release_idle(user, pile);  // the links of earlier meetings that have gone quiet
   near_by_pile_[pile].insert(user);
   parts_.ble->link_for(user, pile)->set_in_range(true);
   if (on_near_) on_near_(user, pile);

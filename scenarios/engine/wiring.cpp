@@ -62,7 +62,7 @@ agent::agent_config agent_config_of(const user_config& u, const std::string& tok
   return ac;
 }
 
-// A phone wired to the server and, through the registry, to every pile (in file order).
+// A phone wired to the server, and to the registry, which makes its BLE links as it meets piles.
 void add_user(world_parts& w, sim::kernel& k, const user_config& u, const scenario& s, std::uint64_t seed) {
   user_parts& up = w.users[u.id];
   up.cfg = &u;
@@ -70,12 +70,12 @@ void add_user(world_parts& w, sim::kernel& k, const user_config& u, const scenar
   (void)w.server->svc()->add_user(u.id, token, u.balance, 0);
   up.wan = std::make_unique<sim::link>(k, "wan/" + u.id, w.wan_model);
   w.server->attach(*up.wan);
-  for (const pile_config& p : s.piles) (void)w.ble->link_for(u.id, p.id);
   link_registry* ble = w.ble.get();
   up.agent = std::make_unique<agent::agent>(k, agent_config_of(u, token), *up.wan,
                                             [ble, user = u.id](std::string_view pile) -> sim::ble_link* {
                                               return ble->link_for(user, pile);
                                             });
+  w.ble->add_phone(u.id, *up.agent);
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ bill sample_bill(std::uint64_t session) {
   return bill{session, "P1", 4, 120'000, 150'000, 3'700'000'000, 7'300'000'000, money{4500}, stop_reason::full};
 }
 
-start_ack sample_ack(std::uint64_t session) { return start_ack{session, "P1", 3, 120'000, 3'700'000'000}; }
+start_ack sample_ack(std::uint64_t session) { return start_ack{session, "P1", 3, 120'000, 3'700'000'000, 2}; }
 
 // Every sealed form of every kind, for the properties that hold of all of them.
 std::vector<bytes> samples(const key32& key) {
@@ -147,6 +147,16 @@ TEST_SUITE("contract/seal") {
     }
   }
 
+  TEST_CASE("a start ack round-trips its previous counter and refuses one not below its own") {
+    const key32 key = derive_pile_key(1, "P1");
+    const auto ack = open_start_ack(seal(sample_ack(5), key), key);
+    REQUIRE(ack.has_value());
+    CHECK(ack->prev_counter == 2);
+    start_ack bad = sample_ack(5);
+    bad.prev_counter = bad.counter;
+    CHECK_FALSE(open_start_ack(seal(bad, key), key).has_value());
+  }
+
   TEST_CASE("the format: header, varint fields, 16-byte MAC") {
     const key32 key = derive_pile_key(1, "P1");
     // version 2, receipt 3, "P1", session 5, bill counter 9, charged 1260 zigzagged to 2520 = 0xd8 0x13.
@@ -158,7 +168,7 @@ TEST_SUITE("contract/seal") {
 
     // The samples' sizes: small values take a byte or two, the stop digest stays 32 bytes.
     CHECK(seal(sample_receipt(5), key).size() == 25);
-    CHECK(seal(sample_ack(5), key).size() == 5 + 1 + 1 + 3 + 5 + mac_len);
+    CHECK(seal(sample_ack(5), key).size() == 5 + 1 + 1 + 3 + 5 + 1 + mac_len);
     CHECK(seal(sample_bill(5), key).size() == 5 + 1 + 1 + 3 + 3 + 5 + 5 + 2 + 1 + mac_len);
     CHECK(seal(sample_authorization(5), key).size() == 5 + 1 + 1 + 5 + 5 + 2 + 3 + 2 + 3 + 32 + mac_len);
   }

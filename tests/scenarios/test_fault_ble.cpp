@@ -47,9 +47,9 @@ TEST_SUITE("scenarios/fault_ble") {
     user_physics physics(k, s, *parts);
     fault_injector faults(fault_context{k, draws, *parts, physics, *db});
     faults.schedule(s.faults);
-    sim::ble_link& a1 = *parts->ble->find("alice", "P1");
-    sim::ble_link& b1 = *parts->ble->find("bob", "P1");
-    sim::ble_link& a2 = *parts->ble->find("alice", "P2");
+    CHECK(parts->ble->find("alice", "P1") == nullptr);  // links are made as phones meet piles, not up front
+    sim::ble_link& a1 = *parts->ble->link_for("alice", "P1");
+    sim::ble_link& a2 = *parts->ble->link_for("alice", "P2");
 
     auto check_links_ble = [](const sim::ble_model& m) {
       CHECK(m.loss_ppb == 100'000'000);
@@ -62,6 +62,7 @@ TEST_SUITE("scenarios/fault_ble") {
     };
     check_links_ble(a1.model());
     k.run({.until = 12 * sim::minute});
+    sim::ble_link& b1 = *parts->ble->link_for("bob", "P1");  // made inside the window: starts from its model
     for (sim::ble_link* l : {&a1, &b1}) {
       const sim::ble_model& m = l->model();
       CHECK(m.conn_interval_us == 7'500);
@@ -78,6 +79,7 @@ TEST_SUITE("scenarios/fault_ble") {
     k.run({.until = 16 * sim::minute});
     check_links_ble(a1.model());
     check_links_ble(b1.model());
+    check_links_ble(parts->ble->link_for("bob", "P2")->model());
     k.shutdown();
   }
 }

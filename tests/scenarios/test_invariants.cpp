@@ -206,10 +206,23 @@ TEST_SUITE("scenarios/invariants/faults_applied") {
   TEST_CASE("every invariant of DESIGN.md is reported, in order") {
     invariant_inputs in;
     const auto out = check_invariants(in);
-    REQUIRE(out.size() == 7);
+    REQUIRE(out.size() == 8);
     CHECK(out[4].what == "liveness_after_heal");
     CHECK(out[6].what == "forged_refused_no_trace");
+    CHECK(out[7].what == "no_negative_balance");
     for (const auto& c : out) CHECK(c.held);
+  }
+}
+
+TEST_SUITE("scenarios/invariants/no_negative_balance") {
+  TEST_CASE("a wallet that went below zero at any moment fails, naming the user and the lowest balance") {
+    invariant_inputs in;
+    in.balance_floors = {{"alice", money{0}}, {"mallory", money{-10000}}};
+    const check_outcome c = check_no_negative_balance(in);
+    CHECK_FALSE(c.held);
+    CHECK(c.detail.find("mallory") != std::string::npos);
+    CHECK(c.detail.find("-100.00") != std::string::npos);
+    CHECK(c.detail.find("alice") == std::string::npos);
   }
 }
 

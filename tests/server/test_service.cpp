@@ -719,22 +719,64 @@ TEST_SUITE("server/service") {
     w.check_books();
   }
 
-  TEST_CASE("an ack after the hold was released freezes the amount again, even into debt") {
+  TEST_CASE("a released hold with no word from the pile still answers for new starts: never a debt") {
     world w(money{5000});
     const auto s = w.start("alice", "P1", money{5000});
     w.now = sim::hour;
     w.srv->run_due(w.now);
-    const auto s2 = w.start("alice", "P2", money{5000});  // the released money is spent elsewhere
-    CHECK(w.wallet("alice").balance == money{0});
+    CHECK(w.session(s.session).state == "expired");
+    CHECK(w.wallet("alice").balance == money{5000});
+    // The phone may be withholding the pile's acknowledgement while the pile charges: the money stays put.
+    const auto refused = w.start_raw("alice", "P2", money{100});
+    CHECK(refused.status == 402);
+    CHECK(w.error_of(refused) == "insufficient_balance");
     REQUIRE(w.confirm("alice", s.session, w.ack_for(s)).status == 200);
     CHECK(w.session(s.session).state == "started");
-    CHECK(w.wallet("alice").held == money{10000});
-    CHECK(w.wallet("alice").balance == money{-5000});
+    CHECK(w.wallet("alice").held == money{5000});
+    CHECK(w.wallet("alice").balance == money{0});
     REQUIRE(w.upload("alice", s.session, w.bill_for(s, 7000)).status == 200);
-    REQUIRE(w.upload("alice", s2.session, w.bill_for(s2, 7000)).status == 200);
-    CHECK(w.wallet("alice").balance == money{5000 - 2 * 1260});
+    CHECK(w.wallet("alice").balance == money{5000 - 1260});
     CHECK(w.wallet("alice").held == money{0});
+    for (const auto& f : list_balance_floors(w.db)) CHECK(f.balance.minor >= 0);
     w.check_books();
+  }
+
+  TEST_CASE("a bill for a released hold takes its cost from the margin kept for it") {
+    world w(money{5000});
+    const auto s = w.start("alice", "P1", money{5000});
+    w.now = sim::hour;
+    w.srv->run_due(w.now);
+    REQUIRE(w.upload("alice", s.session, w.bill_for(s, 7000)).status == 200);
+    CHECK(w.session(s.session).state == "reconciled");
+    CHECK(w.wallet("alice").balance == money{5000 - 1260});
+    CHECK(w.start_raw("alice", "P2", money{5000 - 1260}).status == 201);
+    w.check_books();
+  }
+
+  TEST_CASE("a later acknowledgement from the pile proves an expired authorization never started") {
+    world w(money{5000});
+    const auto s = w.start("alice", "P1", money{5000});
+    w.now = sim::hour;
+    w.srv->run_due(w.now);
+    CHECK(w.start_raw("alice", "P2", money{5000}).status == 402);
+    const auto b = w.start("bob", "P1", money{1000});
+    start_ack ack{b.session, "P1", w.authorization_of(b).counter, 1000, w.now, 0};
+    REQUIRE(w.confirm("bob", b.session, seal(ack, w.p1_key)).status == 200);
+    CHECK(w.session(s.session).stop_reason == "not_started");
+    CHECK(w.start_raw("alice", "P2", money{5000}).status == 201);
+    w.check_books();
+  }
+
+  TEST_CASE("an acknowledgement that accepted the expired one in between proves nothing") {
+    world w(money{5000});
+    const auto s = w.start("alice", "P1", money{5000});
+    w.now = sim::hour;
+    w.srv->run_due(w.now);
+    const auto b = w.start("bob", "P1", money{1000});
+    start_ack ack{b.session, "P1", w.authorization_of(b).counter, 1000, w.now, w.authorization_of(s).counter};
+    REQUIRE(w.confirm("bob", b.session, seal(ack, w.p1_key)).status == 200);
+    CHECK(w.session(s.session).stop_reason == "");
+    CHECK(w.start_raw("alice", "P2", money{100}).status == 402);
   }
 
   TEST_CASE("a restarted service keeps what was committed and the counters it issued") {

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -158,6 +159,60 @@ TEST_SUITE("tools/cli") {
     CHECK_NOTHROW(boost::property_tree::read_xml(in, tree));  // well-formed
     CHECK(tree.get<int>("testsuites.<xmlattr>.tests") == 2);
     CHECK(tree.get<int>("testsuites.<xmlattr>.failures") == 1);
+  }
+
+  TEST_CASE("--junit: suite counts and version, each case's seed, hashes and repro, the failed expectation's line") {
+    const std::string f = temp_file("junit_fail.yaml", failing_scenario);
+    const std::string xml_path = temp_path("junit_props.xml");
+    ran r = pilesim("run " + f + " --seed 5 --quiet --junit " + xml_path);
+    CHECK(r.code == 1);
+    ran j = pilesim_stdout("run " + f + " --seed 5 --json");
+    const auto doc = boost::json::parse(j.out);
+    const std::string trace_hash(doc.at("runs").at(0).at("trace_hash").as_string());
+    boost::property_tree::ptree tree;
+    std::istringstream in(read_all(xml_path));
+    boost::property_tree::read_xml(in, tree);
+    const auto& suite = tree.get_child("testsuites.testsuite");
+    CHECK(suite.get<int>("<xmlattr>.tests") == 1);
+    CHECK(suite.get<int>("<xmlattr>.failures") == 1);
+    CHECK(suite.get<double>("<xmlattr>.time") >= 0);
+    CHECK(suite.get<std::string>("properties.property.<xmlattr>.name") == "version");
+    CHECK(suite.get<std::string>("properties.property.<xmlattr>.value") == PILESIM_VERSION_TEXT);
+    const auto& c = suite.get_child("testcase");
+    CHECK(c.get<std::string>("<xmlattr>.file") == f);
+    CHECK(c.get<int>("<xmlattr>.line") == 7);  // `balances: {u: 10.00}` in failing_scenario
+    std::map<std::string, std::string> props;
+    for (const auto& [tag, p] : c.get_child("properties"))
+      props[p.get<std::string>("<xmlattr>.name")] = p.get<std::string>("<xmlattr>.value");
+    CHECK(props["seed"] == "5");
+    CHECK(props["trace_hash"] == trace_hash);
+    CHECK(props["version"] == PILESIM_VERSION_TEXT);
+    CHECK(props["scenario_hash"].size() == 16);
+    CHECK(c.get<std::string>("system-out") == "pilesim run " + f + " --seed 5  # pilesim " PILESIM_VERSION_TEXT
+                                              ", scenario " + props["scenario_hash"] + "\n");
+    CHECK(r.out.find("reproduce with: pilesim run " + f + " --seed 5  # pilesim " PILESIM_VERSION_TEXT
+                     ", scenario " + props["scenario_hash"]) != std::string::npos);
+    // A sweep's rows name the same version and scenario hash.
+    const std::string csv_path = temp_path("junit_fail.csv");
+    CHECK(pilesim("sweep " + f + " --seeds 1 --quiet --out " + csv_path).code == 0);
+    const std::string csv = read_all(csv_path);
+    CHECK(csv.find("," PILESIM_VERSION_TEXT "," + props["scenario_hash"] + "\n") != std::string::npos);
+  }
+
+  TEST_CASE("run --perfetto writes a Chrome trace event document, the run and its hash unchanged") {
+    const std::string out = temp_path("hp_perfetto.json");
+    ran plain = pilesim_stdout("run " + scenario("happy_path.yaml") + " --json");
+    ran r = pilesim_stdout("run " + scenario("happy_path.yaml") + " --json --perfetto " + out);
+    CHECK(r.code == 0);
+    const auto a = boost::json::parse(plain.out), b = boost::json::parse(r.out);
+    CHECK(a.at("trace_hash") == b.at("trace_hash"));
+    const auto doc = boost::json::parse(read_all(out));
+    CHECK(doc.at("traceEvents").as_array().size() > 50);
+    CHECK(doc.at("otherData").at("trace_hash") == b.at("trace_hash"));
+    ran bad = pilesim("run " + scenario("happy_path.yaml") + " --perfetto " + temp_path("t.txt"));
+    CHECK(bad.code == 2);
+    ran many = pilesim("run " + scenario("happy_path.yaml") + " " + scenario("cancel.yaml") + " --perfetto " + out);
+    CHECK(many.code == 2);  // several files need a {stem} pattern
   }
 
   TEST_CASE("run --set overrides a value and the repro command carries it") {

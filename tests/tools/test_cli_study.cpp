@@ -56,7 +56,8 @@ TEST_SUITE("cli study") {
     ran broke = pilesim_stdout("sweep " + f + grid + " --out " + csv);
     CHECK(broke.code == 1);
     CHECK(has(broke.out, "\n3 run(s) broke an invariant, 0 only missed expectations"));
-    CHECK(has(broke.out, "# faults_applied"));
+    CHECK(has(broke.out, "  # pilesim " PILESIM_VERSION_TEXT ", scenario "));
+    CHECK(has(broke.out, "; faults_applied\n"));
     CHECK(pilesim_stdout("merge " + temp_path("outage_merged.csv") + " " + csv).code == 1);
     CHECK(pilesim_stdout("merge " + temp_path("outage_merged.csv") + " " + csv + " --strict").code == 1);
   }
