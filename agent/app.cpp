@@ -34,6 +34,7 @@ void mark_reservation_report(context& cx, std::uint64_t id, std::string_view sta
 app::app(context& cx, sim::link& wan)
     : cx_(cx),
       commands_(cx.k, commands_max),
+      pause_(cx.k, 1),
       http_reply_(cx.k, 4),
       pile_reply_(cx.k, 4),
       http_(cx, wan),
@@ -50,9 +51,15 @@ void app::start() {
 
 void app::command(agent_command c) {
   ++cx_.counters.commands;
+  const bool is_leave = std::holds_alternative<leave_command>(c);
   if (!commands_.push(std::move(c))) {
     ++cx_.counters.commands_dropped;
     cx_.trace("drop", {{"why", "commands full"}});
+    return;
+  }
+  if (is_leave) {
+    ++leaves_queued_;
+    (void)pause_.push(0);  // cuts short a pause between start relays
   }
 }
 
@@ -156,7 +163,8 @@ sim::asio::awaitable<void> app::start_session(start_command c) {
     const bool go_on = co_await cheat_start(index, c.pile, *started);
     if (!go_on) co_return;
   }
-  co_await relay_start(index, c.pile, started->session, std::move(started->authorization));
+  co_await relay_start(index, c.pile, started->session, std::move(started->authorization),
+                       started->expires_at_us);
 }
 
 std::optional<api::session_started> app::on_server_answer(std::size_t index, const std::string& pile,
@@ -195,15 +203,25 @@ void app::accept_session(std::size_t index, const std::string& pile, std::uint64
 }
 
 sim::asio::awaitable<void> app::relay_start(std::size_t index, std::string pile, std::uint64_t session,
-                                            bytes authorization) {
-  for (int attempt = 1; attempt <= cx_.cfg.start_tries; ++attempt) {
+                                            bytes authorization, sim::time_us valid_until_us) {
+  for (int attempt = 1; attempt <= cx_.cfg.start_tries_max; ++attempt) {
     protocol::message start = protocol::start_request{authorization};  // named: see pile_worker.cpp
     auto answer = co_await pile_request(pile, std::move(start));
     auto r = answer_of(std::move(answer));
     const auto* reply = r ? std::get_if<protocol::start_reply>(&*r) : nullptr;
-    if (reply == nullptr) continue;  // no answer, or a pile without power answering hello_reply
-    on_start_reply(index, pile, session, *reply);
-    co_return;
+    if (reply != nullptr) {
+      on_start_reply(index, pile, session, *reply);
+      co_return;
+    }
+    // No answer, or a pile without power answering hello_reply: try again while the authorization is valid and
+    // the user is still at the pile (a leave waiting behind this command ends the relay).
+    if (leaves_queued_ > 0 || cx_.near_pile != pile) break;
+    const sim::time_us next =
+        cx_.k.now() + cx_.backoff(attempt, cx_.cfg.start_retry_initial_us, cx_.cfg.start_retry_max_us);
+    if (next >= valid_until_us) break;
+    cx_.trace("start_retry", {{"pile", pile}, {"session", session}, {"attempt", attempt}});
+    (void)co_await pause_.receive_until(next);
+    pause_.clear();
   }
   // The pile may have started and only its answers were lost: the session stays "authorized" (so a stop still
   // tries it) and its bill, if any, will reconcile it; otherwise the server releases the hold at expiry.
@@ -255,7 +273,7 @@ sim::asio::awaitable<void> app::stop_session() {
   const key32 secret = s->stop_secret;
   s->state = "stopping";
   cx_.trace("stop", {{"pile", pile}, {"session", session}});
-  for (int attempt = 1; attempt <= cx_.cfg.start_tries; ++attempt) {
+  for (int attempt = 1; attempt <= cx_.cfg.stop_tries; ++attempt) {
     protocol::message stop = protocol::stop_request{session, secret};
     auto answer = co_await pile_request(pile, std::move(stop));
     auto r = answer_of(std::move(answer));
@@ -280,6 +298,7 @@ sim::asio::awaitable<void> app::arrive(arrive_command c) {
 }
 
 void app::leave() {
+  if (leaves_queued_ > 0) --leaves_queued_;
   cx_.near_pile.clear();
   worker_.submit_disconnect();
 }

@@ -51,8 +51,9 @@ class app {
                                                        std::uint64_t reservation, result<http::response> res);
   void accept_session(std::size_t index, const std::string& pile, std::uint64_t reservation,
                       const api::session_started& started);
+  // Relays the authorization until the pile answers, the user leaves, or it is no longer valid.
   sim::asio::awaitable<void> relay_start(std::size_t index, std::string pile, std::uint64_t session,
-                                         bytes authorization);
+                                         bytes authorization, sim::time_us valid_until_us);
   void on_start_reply(std::size_t index, const std::string& pile, std::uint64_t session,
                       const protocol::start_reply& reply);
   sim::asio::awaitable<void> stop_session();
@@ -80,6 +81,8 @@ class app {
 
   context& cx_;
   sim::mailbox<agent_command> commands_;
+  sim::mailbox<int> pause_;  // the main coroutine's pauses; a queued leave wakes it
+  int leaves_queued_ = 0;    // leave commands behind the one being played
   http_client::reply_box http_reply_;
   pile_worker::reply_box pile_reply_;
   http_client http_;

@@ -25,7 +25,7 @@ sim::asio::awaitable<bool> app::cheat_start(std::size_t index, std::string pile,
       // The new authorization first, as the honest app would, then the one used before, again.
       std::optional<kept_authorization> before = std::move(used_last_);
       used_last_ = kept_authorization{pile, started.authorization};
-      co_await relay_start(index, pile, started.session, started.authorization);
+      co_await relay_start(index, pile, started.session, started.authorization, started.expires_at_us);
       if (!before) co_return false;
       protocol::message replay = protocol::start_request{before->authorization};  // named: see pile_worker.cpp
       auto answer = co_await pile_request(before->pile, std::move(replay));

@@ -12,7 +12,10 @@
 namespace pilesim::agent {
 
 struct http_options {
-  sim::time_us attempt_timeout_us = 3 * sim::sec;  // an attempt with no answer by then is abandoned
+  // An attempt with no answer by then is given up and the next one sent; each attempt waits twice as long as the
+  // one before, up to attempt_timeout_max_us, so a slow link (seconds each way) still gets its answer in.
+  sim::time_us attempt_timeout_us = 3 * sim::sec;
+  sim::time_us attempt_timeout_max_us = 24 * sim::sec;
   int attempts_max = 6;                            // per logical request, first one included
   sim::time_us backoff_initial_us = 500 * sim::msec;  // before the second attempt; doubles each time
   sim::time_us backoff_max_us = 30 * sim::sec;
@@ -46,7 +49,13 @@ struct agent_config {
   http_options http;
   ble_options ble;
   outbox_options outbox;
-  int start_tries = 3;             // BLE start exchanges (each with its own retries) across reconnections
+  // A start is relayed to the pile for as long as its authorization is valid, across reconnections: BLE start
+  // exchanges (each with its own retries) spaced by a backoff from start_retry_initial_us doubling up to
+  // start_retry_max_us, never past the authorization's expiry and never more than start_tries_max of them.
+  int start_tries_max = 64;
+  sim::time_us start_retry_initial_us = 1 * sim::sec;
+  sim::time_us start_retry_max_us = 15 * sim::sec;
+  int stop_tries = 3;              // BLE stop exchanges (each with its own retries) across reconnections
 };
 
 }  // namespace pilesim::agent

@@ -1,5 +1,6 @@
 #include "agent/http_client.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,13 @@ http_client::http_client(context& cx, sim::link& wan)
       jobs_(cx.k, queue_max),
       answers_(cx.k, answers_max) {}
 
+sim::time_us http_client::attempt_timeout(int attempt) const {
+  const http_options& o = cx_.cfg.http;
+  sim::time_us t = o.attempt_timeout_us;
+  for (int i = 1; i < attempt && t < o.attempt_timeout_max_us; ++i) t *= 2;
+  return std::min(t, o.attempt_timeout_max_us);
+}
+
 void http_client::start() { cx_.k.spawn(cx_.actor + "/http", serve()); }
 
 void http_client::on_frame(bytes frame) {
@@ -30,11 +38,33 @@ void http_client::submit(http::request& req, reply_box& reply) {
   }
 }
 
-sim::asio::awaitable<void> http_client::pause_until(sim::time_us until) {
+sim::asio::awaitable<void> http_client::listen(exchange& x, sim::time_us until, std::uint64_t breaks_on) {
   for (;;) {
     auto a = co_await answers_.receive_until(until);
     if (!a) co_return;
-    ++cx_.counters.http_stale;
+    byte_reader r(*a);
+    const std::uint64_t connection = r.u64();
+    if (!r.ok() || connection < x.first_connection || connection > current_connection_) {
+      ++cx_.counters.http_stale;
+      continue;
+    }
+    std::string_view text(reinterpret_cast<const char*>(a->data()) + conn_id_len, a->size() - conn_id_len);
+    auto resp = http::decode_response(text);
+    if (!resp) {
+      cx_.trace("http_bad", {{"target", x.req->target}, {"why", resp.error().message()}});
+      if (connection == breaks_on) co_return;  // garbage on this connection: try a new one
+      continue;
+    }
+    if (resp->status >= 500) {
+      // The server rolled the request back; the same key on a new attempt is safe.
+      x.server_error = std::move(*resp);
+      if (connection == breaks_on) co_return;
+      continue;
+    }
+    cx_.trace("http", {{"method", x.req->method}, {"target", x.req->target}, {"status", resp->status},
+                       {"attempts", x.attempts}});
+    x.answer = std::move(*resp);
+    co_return;
   }
 }
 
@@ -49,14 +79,19 @@ sim::asio::awaitable<void> http_client::serve() {
     ++cx_.counters.http_requests;
     req.authorization = authorization_;
     const std::string wire = http::encode(req);
-    std::optional<http::response> answer;        // a final answer: no more attempts
-    std::optional<http::response> server_error;  // the last 5xx, returned if no attempt does better
-    for (int attempt = 1; attempt <= o.attempts_max && !answer; ++attempt) {
+    // Every attempt carries the same Idempotency-Key, so a late answer to an earlier attempt is as good as an
+    // answer to the latest: on a slow link it is the one that arrives first, even during a backoff pause.
+    exchange x;
+    x.req = &req;
+    x.first_connection = cx_.new_connection_id();
+    for (int attempt = 1; attempt <= o.attempts_max && !x.answer; ++attempt) {
       if (attempt > 1) {
         ++cx_.counters.http_retries;
-        co_await pause_until(cx_.k.now() + cx_.backoff(attempt - 1, o.backoff_initial_us, o.backoff_max_us));
+        co_await listen(x, cx_.k.now() + cx_.backoff(attempt - 1, o.backoff_initial_us, o.backoff_max_us), 0);
+        if (x.answer) break;
       }
-      current_connection_ = cx_.new_connection_id();
+      x.attempts = attempt;
+      current_connection_ = attempt == 1 ? x.first_connection : cx_.new_connection_id();
       bytes frame;
       frame.reserve(conn_id_len + wire.size());
       byte_writer(frame).u64(current_connection_);
@@ -65,42 +100,17 @@ sim::asio::awaitable<void> http_client::serve() {
       ++cx_.counters.http_attempts;
       // A WAN send fails only on a cut connection, which the WAN link never has: a lost frame is a timeout below.
       (void)wan_.send(0, std::move(frame));
-
-      const sim::time_us deadline = cx_.k.now() + o.attempt_timeout_us;
-      for (;;) {
-        auto a = co_await answers_.receive_until(deadline);
-        if (!a) break;
-        byte_reader r(*a);
-        if (r.u64() != current_connection_ || !r.ok()) {
-          ++cx_.counters.http_stale;
-          continue;
-        }
-        std::string_view text(reinterpret_cast<const char*>(a->data()) + conn_id_len, a->size() - conn_id_len);
-        auto resp = http::decode_response(text);
-        if (!resp) {
-          cx_.trace("http_bad", {{"target", req.target}, {"why", resp.error().message()}});
-          break;  // garbage on this connection: try a new one
-        }
-        if (resp->status >= 500) {
-          // The server rolled the request back; the same key on a new attempt is safe.
-          server_error = std::move(*resp);
-          break;
-        }
-        cx_.trace("http", {{"method", req.method}, {"target", req.target}, {"status", resp->status},
-                           {"attempts", attempt}});
-        answer = std::move(*resp);
-        break;
-      }
+      co_await listen(x, cx_.k.now() + attempt_timeout(attempt), current_connection_);
     }
     current_connection_ = 0;
-    if (answer) {
-      (void)j->reply->push(http_answer{result<http::response>(std::move(*answer))});
+    if (x.answer) {
+      (void)j->reply->push(http_answer{result<http::response>(std::move(*x.answer))});
       continue;
     }
     ++cx_.counters.http_gave_up;
     cx_.trace("http_gave_up", {{"method", req.method}, {"target", req.target}, {"attempts", o.attempts_max}});
-    if (server_error)
-      (void)j->reply->push(http_answer{result<http::response>(std::move(*server_error))});
+    if (x.server_error)
+      (void)j->reply->push(http_answer{result<http::response>(std::move(*x.server_error))});
     else
       (void)j->reply->push(http_answer{result<http::response>(errc::timeout)});
   }

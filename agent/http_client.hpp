@@ -1,7 +1,8 @@
 // The app's HTTP client over its WAN link (the phone is side 0). One request on the wire at a time: callers queue
 // logical requests and one coroutine serves them in order. Each attempt is a new connection, framed as
-// [connection id u64 LE][HTTP/1.1 bytes]; an answer on any other connection is stale and ignored. Attempts are
-// bounded and spaced by jittered exponential backoff, all with the same Idempotency-Key, so the server acts once.
+// [connection id u64 LE][HTTP/1.1 bytes]; an answer on a connection of another logical request is stale and ignored,
+// one on any attempt of the current request is taken. Attempts are bounded, spaced by jittered exponential
+// backoff, wait longer each time, and carry the same Idempotency-Key, so the server acts once.
 #pragma once
 
 #include "agent/context.hpp"
@@ -10,6 +11,8 @@
 #include "sim/mailbox.hpp"
 
 #include <boost/asio/awaitable.hpp>
+
+#include <optional>
 
 namespace pilesim::agent {
 
@@ -61,8 +64,19 @@ class http_client {
 
   void submit(http::request& req, reply_box& reply);
   sim::asio::awaitable<void> serve();
-  // Waits until `until`, throwing away any answer that comes meanwhile (they are all stale by then).
-  sim::asio::awaitable<void> pause_until(sim::time_us until);
+  // How long attempt `attempt` (1 = the first) waits for an answer: doubling from the first, capped.
+  sim::time_us attempt_timeout(int attempt) const;
+  // One logical request while it is being served.
+  struct exchange {
+    const http::request* req = nullptr;
+    std::uint64_t first_connection = 0;          // its attempts use first_connection..current_connection_
+    int attempts = 0;                            // sent so far
+    std::optional<http::response> answer;        // a final answer: no more attempts
+    std::optional<http::response> server_error;  // the last 5xx, returned if no attempt does better
+  };
+  // Takes answers on the request's connections until `until` or a final answer; returns early too when
+  // connection `breaks_on` (0: none) gave garbage or a 5xx. Answers of other requests are stale and dropped.
+  sim::asio::awaitable<void> listen(exchange& x, sim::time_us until, std::uint64_t breaks_on);
 
   context& cx_;
   sim::link& wan_;

@@ -63,8 +63,8 @@ struct bench {
   }
 };
 
-// The server: ignores attempt 1, answers attempt 2 too late (after its 3 s timeout, during the pause before
-// attempt 3), answers attempt 3 at once.
+// The server: ignores attempt 1, answers attempt 2 with a 500 after 3.2 s (inside attempt 2's 6 s wait, so the
+// client retries at once), answers attempt 3 at once.
 sim::asio::awaitable<void> flaky_server(bench& b) {
   for (;;) {
     auto f = co_await b.server_rx.receive();
@@ -121,14 +121,75 @@ TEST_SUITE("agent/http_client") {
       connections.insert(s.connection);
     }
     CHECK(connections.size() == 3);
-    // The 500 for attempt 2 arrived after attempt 2 was given up on: it was stale, not a server error.
-    CHECK(b.cx.counters.http_stale == 1);
+    CHECK(b.cx.counters.http_stale == 0);
     CHECK(b.cx.counters.http_attempts == 3);
     CHECK(b.cx.counters.http_retries == 2);
     // Backoff: the second attempt came 3 s (timeout) plus 250..500 ms after the first.
     const sim::time_us gap = b.seen[1].at_us - b.seen[0].at_us;
     CHECK(gap >= 3 * sim::sec + 250 * sim::msec);
     CHECK(gap <= 3 * sim::sec + 500 * sim::msec);
+    // The 500 cut attempt 2 short: attempt 3 followed its backoff (500..1000 ms), not a 6 s timeout.
+    const sim::time_us gap2 = b.seen[2].at_us - b.seen[1].at_us;
+    CHECK(gap2 <= 3200 * sim::msec + 20 * sim::msec + sim::sec);
+  }
+
+  TEST_CASE("takes a late answer to an earlier attempt, and waits longer on each attempt") {
+    bench b;
+    // The server answers only attempt 1, 5 s after it came: after attempt 1's 3 s, within attempt 2's 6 s.
+    b.k.spawn("server", [](bench& b) -> sim::asio::awaitable<void> {
+      for (;;) {
+        auto f = co_await b.server_rx.receive();
+        if (!f) continue;
+        byte_reader r(*f);
+        const std::uint64_t connection = r.u64();
+        b.seen.push_back({connection, {}, b.k.now()});
+        if (b.seen.size() == 1) b.k.after(5 * sim::sec, [&b, connection] { b.answer(connection, 201); });
+      }
+    }(b));
+    b.k.spawn("client", client(b, http::request{"POST", "/v1/sessions", "", "alice-1", "{}"}));
+    REQUIRE_FALSE(b.k.run({.until = 2 * sim::minute}).failed);
+    REQUIRE(b.outcome);
+    REQUIRE(*b.outcome);
+    CHECK((*b.outcome)->status == 201);
+    CHECK(b.seen.size() == 2);
+    CHECK(b.cx.counters.http_stale == 0);
+    CHECK(b.cx.counters.http_gave_up == 0);
+  }
+
+  TEST_CASE("an answer on a connection of an earlier request is stale") {
+    bench b;
+    // Answers the first request at once and again 1 s later, when the client serves the second request, which
+    // it answers after 2 s.
+    b.k.spawn("server", [](bench& b) -> sim::asio::awaitable<void> {
+      for (;;) {
+        auto f = co_await b.server_rx.receive();
+        if (!f) continue;
+        byte_reader r(*f);
+        const std::uint64_t connection = r.u64();
+        b.seen.push_back({connection, {}, b.k.now()});
+        if (b.seen.size() == 1) {
+          b.answer(connection, 201);
+          b.k.after(1 * sim::sec, [&b, connection] { b.answer(connection, 201); });
+        } else {
+          b.k.after(2 * sim::sec, [&b, connection] { b.answer(connection, 409); });
+        }
+      }
+    }(b));
+    b.k.spawn("client", [](bench& b) -> sim::asio::awaitable<void> {
+      http::request first{"POST", "/v1/sessions", "", "alice-1", "{}"};
+      auto a1 = co_await http_client::request(b.http, b.reply, first);
+      CHECK(http_client::answer_of(std::move(a1))->status == 201);
+      sim::mailbox<int> nap(b.k, 1);
+      (void)co_await nap.receive_until(b.k.now() + 500 * sim::msec);
+      http::request second{"POST", "/v1/sessions", "", "alice-2", "{}"};
+      auto a2 = co_await http_client::request(b.http, b.reply, second);
+      b.outcome = http_client::answer_of(std::move(a2));
+    }(b));
+    REQUIRE_FALSE(b.k.run({.until = 2 * sim::minute}).failed);
+    REQUIRE(b.outcome);
+    REQUIRE(*b.outcome);
+    CHECK((*b.outcome)->status == 409);  // the late 201 of the first request was not taken for the second's
+    CHECK(b.cx.counters.http_stale == 1);
   }
 
   TEST_CASE("gives up with a timeout after the last attempt") {
