@@ -8,8 +8,17 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 using namespace pilesim;
 using namespace pilesim::scenarios;
+
+
+// A name of this process's own, so that two test runs on one machine never share a file.
+static std::filesystem::path temp_path(const char* what) {
+  return std::filesystem::temp_directory_path() /
+         ("pilesim_test_loader_" + std::string(what) + "_" + std::to_string(::getpid()) + ".yaml");
+}
 
 namespace {
 
@@ -663,7 +672,7 @@ TEST_SUITE("scenarios/loader") {
   }
 
   TEST_CASE("files: loaded from disk, a missing one is an error") {
-    auto path = std::filesystem::temp_directory_path() / "pilesim_test_loader_example.yaml";
+    auto path = temp_path("example");
     {
       std::ofstream out(path);
       out << full_example;
@@ -753,7 +762,7 @@ TEST_SUITE("scenarios/loader") {
   }
 
   TEST_CASE("a file is refused while it is read, once it passes the size limit") {
-    auto path = std::filesystem::temp_directory_path() / "pilesim_test_loader_large.yaml";
+    auto path = temp_path("large");
     {
       std::ofstream out(path, std::ios::binary);
       out << "name: t\nuntil: 1h\n";
