@@ -95,6 +95,22 @@ std::vector<balance_summary> list_balance_floors(database& db) {
   return out;
 }
 
+std::vector<hold_change> list_hold_changes(database& db) {
+  std::vector<std::int64_t> holds;  // the hold accounts, sorted
+  {
+    auto c = db.query("SELECT held FROM wallets ORDER BY held");
+    while (c.step()) holds.push_back(c.int64(0));
+  }
+  const auto is_hold = [&](std::int64_t a) { return std::binary_search(holds.begin(), holds.end(), a); };
+  std::vector<hold_change> out;
+  auto c = db.query("SELECT from_account, to_account, amount_minor, at_us FROM ledger_entries ORDER BY id");
+  while (c.step()) {
+    const std::int64_t delta = (is_hold(c.int64(1)) ? c.int64(2) : 0) - (is_hold(c.int64(0)) ? c.int64(2) : 0);
+    if (delta != 0) out.push_back({c.int64(3), delta});
+  }
+  return out;
+}
+
 ledger_totals read_totals(database& db) { return ledger(db).totals(); }
 
 }  // namespace pilesim::server

@@ -60,6 +60,12 @@ std::vector<refusal_count> list_refusals(database& db);            // by kind
 // Each user's lowest available balance after any ledger entry, replayed from the entries in order (so a balance
 // that went below zero and came back is still seen). By user id.
 std::vector<balance_summary> list_balance_floors(database& db);
+// One change of the money held for sessions (an entry into or out of a user's hold account), in ledger order.
+struct hold_change {
+  std::int64_t at_us = 0;
+  std::int64_t delta_minor = 0;
+};
+std::vector<hold_change> list_hold_changes(database& db);
 ledger_totals read_totals(database& db);
 
 }  // namespace pilesim::server

@@ -112,6 +112,10 @@ CLI::App* add_run(CLI::App& app, pilesim::tools::run_command_options& o) {
   add_seed_flag(cmd, o.seed);
   cmd->add_flag("--json", o.json, "Print one JSON document {\"runs\": [...], \"errors\": [...]} on stdout");
   cmd->add_flag("--quiet", o.quiet, "Print only failing runs");
+  cmd->add_option("--sessions", o.sessions,
+                  "List each session, reservation and balance: auto (when at most 50 sessions), all, none")
+      ->check(CLI::IsMember({"auto", "all", "none"}))
+      ->capture_default_str();
   cmd->add_option("--trace", o.trace_path,
                   "Write every event as JSON lines to this file; several files: a pattern, e.g. 'out/{stem}.jsonl'");
   cmd->add_option("--db", o.db_path,

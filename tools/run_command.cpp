@@ -123,9 +123,13 @@ struct batch {
     std::optional<std::string> divergence;
     try {
       const auto t0 = std::chrono::steady_clock::now();
+      auto checks_from = t0;
+      ro.simulated = [&checks_from] { checks_from = std::chrono::steady_clock::now(); };
       if (o.check_determinism) divergence = run_twice(*loaded, ro, r);
       else r = scenarios::run_scenario(*loaded, ro);
-      r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const auto t1 = std::chrono::steady_clock::now();
+      r.wall_s = std::chrono::duration<double>(t1 - t0).count();
+      r.check_wall_s = std::chrono::duration<double>(t1 - checks_from).count();
     } catch (const scenarios::world_error& e) {
       return refuse(f, e.what());
     }
@@ -163,6 +167,12 @@ struct batch {
     return text.str();
   }
 
+  scenarios::session_rows rows() const {
+    if (o.sessions == "all") return scenarios::session_rows::all;
+    if (o.sessions == "none") return scenarios::session_rows::none;
+    return scenarios::session_rows::automatic;
+  }
+
   int refuse(const std::string& f, const std::string& message) {
     errors.add(f, message);
     junit.push_back(junit_for(f, 'e', message, message));
@@ -173,12 +183,14 @@ struct batch {
     const std::string repro = repro_line(f, r.seed, o.sets);
     junit.push_back(junit_for_run(f, r, repro));
     if (o.json) {
-      std::string json = scenarios::to_json(r);
+      scenarios::report_options ro{repro, repro_command(f, r.seed, o.sets),
+                                   repro_note(pilesim_version(), scenario_hash(f).value_or("")), rows()};
+      std::string json = scenarios::to_json(r, ro);
       std::cout << (first_json ? "" : ",") << json;
       first_json = false;
       if (!many) single_json = std::move(json);
     } else if (!o.quiet || !r.ok()) {
-      scenarios::print_summary(std::cout, r, repro);
+      scenarios::print_summary(std::cout, r, repro, rows());
       if (many) std::cout << "\n";
     }
     if (!r.ok())

@@ -24,6 +24,7 @@ struct run_command_options {
   std::string perfetto_path;             // Chrome trace event JSON of each run; several files: a {stem} pattern
   std::string pcap_ble_path;             // the BLE packets as a Bluetooth LE link-layer capture
   std::string pcap_wan_path;             // the WAN's HTTP over synthetic Ethernet/IPv4/TCP
+  std::string sessions = "auto";         // rows of sessions, reservations, balances: auto (up to 50) | all | none
 };
 
 int run_command(const run_command_options& o);

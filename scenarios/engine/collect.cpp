@@ -1,5 +1,6 @@
 #include "scenarios/engine/collect.hpp"
 
+#include "scenarios/engine/aggregates.hpp"
 #include "scenarios/engine/expectations.hpp"
 #include "scenarios/engine/refusal_kinds.hpp"
 #include "server/ledger.hpp"
@@ -171,7 +172,11 @@ run_outcome_report collect(const run_sources& src) {
   add_reservations(r, src, reservations);
   for (const auto& b : server::list_balances(src.db)) r.balances[b.user] = b.balance;
   add_refusals(r, src);
-  add_verdicts(r, src, invariant_inputs_of(src, r, sessions, reservations));
+  const invariant_inputs in = invariant_inputs_of(src, r, sessions, reservations);
+  const auto holds = server::list_hold_changes(src.db);
+  r.totals = aggregate({sessions, reservations, in.metered, r.sessions, r.reservations, holds, src.s.until_us,
+                        src.gave_up});
+  add_verdicts(r, src, in);
   r.trace_hash = src.trace.hash_hex();
   r.trace_events = src.trace.count();
   return r;

@@ -28,6 +28,7 @@ struct run_sources {
   const std::vector<presence>& presences;
   sim::time_us last_step_us;                // the earliest the world heals
   const sim::trace& trace;
+  std::int64_t gave_up = 0;                 // users of the workload who found no free pile
 };
 
 run_outcome_report collect(const run_sources& src);

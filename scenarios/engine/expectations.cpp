@@ -146,6 +146,90 @@ void check_refused(std::vector<check_outcome>& out, const scenario& s, const run
   }
 }
 
+std::string count_text(std::int64_t v) { return std::to_string(v); }
+
+// 990000 -> "0.99", 1000000 -> "1"
+std::string share_text(std::int64_t ppm) {
+  std::string frac = std::to_string(1'000'000 + ppm % 1'000'000).substr(1);
+  while (!frac.empty() && frac.back() == '0') frac.pop_back();
+  return std::to_string(ppm / 1'000'000) + (frac.empty() ? "" : "." + frac);
+}
+
+// As a file writes it: 2m, 1h30m, 12.5s, 250ms.
+std::string duration_text(sim::time_us us) {
+  if (us % sim::sec != 0) {
+    if (us < sim::sec) return std::to_string(us / sim::msec) + "ms";
+    return std::to_string(us / sim::sec) + "." + std::to_string(us % sim::sec / 100'000) + "s";
+  }
+  std::int64_t s = us / sim::sec;
+  if (s == 0) return "0s";
+  std::string out;
+  const std::pair<std::int64_t, const char*> units[] = {{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
+  for (const auto& [n, unit] : units)
+    if (s >= n) {
+      out += std::to_string(s / n) + unit;
+      s %= n;
+    }
+  return out;
+}
+
+template <class T, class F>
+void check_total(std::vector<check_outcome>& out, const scenario& s, const char* key,
+                 const std::optional<located<bounds<T>>>& want, const T& got, F fmt, const std::string& unit) {
+  if (!want) return;
+  add(out, std::string("totals.") + key + " in " + bounds_text(want->value, fmt), want->value.contains(got), s,
+      want->pos, "counted " + fmt(got) + unit);
+}
+
+void check_totals(std::vector<check_outcome>& out, const scenario& s, const run_outcome_report& r) {
+  const totals_expectation& t = s.expect.totals;
+  const run_aggregates& a = r.totals;
+  check_total(out, s, "sessions", t.sessions, a.sessions, count_text, "");
+  check_total(out, s, "reconciled", t.reconciled, a.reconciled, count_text, "");
+  check_total(out, s, "expired", t.expired, a.expired, count_text, "");
+  check_total(out, s, "refused", t.refused, a.starts_refused, count_text, "");
+  check_total(out, s, "gave_up", t.gave_up, a.gave_up, count_text, "");
+  check_total(out, s, "energy_kwh", t.energy_wh, a.energy_wh, wh_as_kwh, " kWh");
+  check_total(out, s, "charged", t.charged, a.captured, format_money, "");
+}
+
+// The share is compared exactly: min <= reconciled / started <= max, in integers.
+void check_shares(std::vector<check_outcome>& out, const scenario& s, const run_outcome_report& r) {
+  const auto& want = s.expect.shares.reconciled_ppm;
+  if (!want) return;
+  const run_aggregates& a = r.totals;
+  const std::string label = "shares.reconciled in " + bounds_text(want->value, share_text);
+  if (a.started == 0) {
+    add(out, label, false, s, want->pos, "no session started, so there is no share to measure");
+    return;
+  }
+  const std::int64_t scaled = a.reconciled * 1'000'000;  // compared with ppm x started
+  const bool held = (!want->value.min || *want->value.min * a.started <= scaled) &&
+                    (!want->value.max || scaled <= *want->value.max * a.started);
+  add(out, label, held, s, want->pos,
+      "reconciled " + std::to_string(a.reconciled) + " of " + std::to_string(a.started) + " started (" +
+          share_text(scaled / a.started) + ")");
+}
+
+void check_delays(std::vector<check_outcome>& out, const scenario& s, const run_outcome_report& r) {
+  const delays_expectation& d = s.expect.delays;
+  const delay_percentiles& got = r.totals.reconcile;
+  const std::pair<const char*, std::pair<const std::optional<located<bounds<sim::time_us>>>*, sim::time_us>> keys[] = {
+      {"reconcile_p50", {&d.reconcile_p50, got.p50_us}}, {"reconcile_p95", {&d.reconcile_p95, got.p95_us}},
+      {"reconcile_p99", {&d.reconcile_p99, got.p99_us}}, {"reconcile_max", {&d.reconcile_max, got.max_us}}};
+  for (const auto& [key, what] : keys) {
+    const auto& want = *what.first;
+    if (!want) continue;
+    const std::string label = std::string("delays.") + key + " in " + bounds_text(want->value, duration_text);
+    if (got.count == 0) {
+      add(out, label, false, s, want->pos, "no session ended on its pile was reconciled, so there is no delay");
+      continue;
+    }
+    add(out, label, want->value.contains(what.second), s, want->pos,
+        "measured " + duration_text(what.second) + " over " + std::to_string(got.count) + " reconciled session(s)");
+  }
+}
+
 }  // namespace
 
 std::vector<check_outcome> check_expectations(const scenario& s, const run_outcome_report& r) {
@@ -154,6 +238,9 @@ std::vector<check_outcome> check_expectations(const scenario& s, const run_outco
   check_reservations(out, s, r);
   check_balances(out, s, r);
   check_refused(out, s, r);
+  check_totals(out, s, r);
+  check_shares(out, s, r);
+  check_delays(out, s, r);
   return out;
 }
 

@@ -41,16 +41,13 @@ constexpr std::size_t ids_listed_max = 10;  // "unknown user 'x' (users: a, b, .
 
 // Keys of format 1.1 (SCENARIOS.md) that this loader does not read yet, by where they belong (list indices
 // written []): named as such, rather than as unknown. A key leaves this table when the loader learns it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 9> keys_not_read_yet{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> keys_not_read_yet{{
     {"", "fleet"},
     {"", "workload"},
     {"piles[]", "clock"},
     {"faults[].ble", "site"},
     {"faults[].pile", "clock_reset"},
     {"faults[].pile", "site"},
-    {"expect", "totals"},
-    {"expect", "shares"},
-    {"expect", "delays"},
 }};
 
 // "faults[3].ble" -> "faults[].ble"
@@ -356,7 +353,29 @@ class converter {
     return drawn<T>{*lo, *hi};
   }
 
-  // An expectation's accepted values: exact, `a..b`, or `{min: a, max: b}` with either bound optional.
+  // `..b` or `a..`: an expectation's range with one end left out. Nothing when `n` is not such a range; an
+  // empty optional inside when it is one but does not parse.
+  template <class T, class F>
+  std::optional<std::optional<located<bounds<T>>>> open_ended(const yaml_node& n, const std::string& path, F parse,
+                                                              located<bounds<T>> out) {
+    if (n.type != kind::scalar) return std::nullopt;
+    auto r = split_range(n.text);
+    if (!r || (!r->lo.empty() && !r->hi.empty())) return std::nullopt;
+    if (r->lo.empty() && r->hi.empty()) {
+      error(n.pos, path + ": '" + n.text + "' gives neither end of the range");
+      return std::optional<located<bounds<T>>>{};
+    }
+    parsed<T> v = parse(r->lo.empty() ? r->hi : r->lo);
+    if (!v) {
+      error(n.pos, path + ": " + v.error().message);
+      return std::optional<located<bounds<T>>>{};
+    }
+    (r->lo.empty() ? out.value.max : out.value.min) = *v;
+    return std::optional<located<bounds<T>>>{out};
+  }
+
+  // An expectation's accepted values: exact, `a..b` (either end may be left out), or `{min: a, max: b}` with
+  // either bound optional.
   template <class T, class F>
   std::optional<located<bounds<T>>> bounded(const yaml_node& n, const std::string& path,
                                             std::string_view expected, F parse) {
@@ -380,6 +399,7 @@ class converter {
       }
       return out;
     }
+    if (auto open = open_ended(n, path, parse, out)) return *open;
     auto d = ranged<T>(n, path, expected, parse);
     if (!d) return std::nullopt;
     out.value.min = d->lo;
@@ -480,6 +500,8 @@ class converter {
   void convert_expect(const yaml_node& n, scenario& s);
   void convert_session_expectations(const yaml_node& n, const std::string& path, expectations& e);
   void convert_reservation_expectations(const yaml_node& n, const std::string& path, expectations& e);
+  void convert_totals(const yaml_node& n, const std::string& path, totals_expectation& t);
+  void convert_delays(const yaml_node& n, const std::string& path, delays_expectation& d);
   std::optional<pile_power_fault> convert_pile_fault(const yaml_node& n, const std::string& path);
   void check_within_until(const yaml_node& n, const std::string& path, const drawn<sim::time_us>& t);
 
@@ -1087,7 +1109,8 @@ std::optional<wan_fault> converter::convert_wan_fault(const yaml_node& n, const 
 }
 
 void converter::convert_expect(const yaml_node& n, scenario& s) {
-  map_view m(*this, n, "expect", {"sessions", "reservations", "balances", "refused", "result"});
+  map_view m(*this, n, "expect",
+             {"sessions", "reservations", "balances", "refused", "result", "totals", "shares", "delays"});
   if (!m.valid()) return;
   expectations& e = s.expect;
   if (const auto* x = m.get("sessions")) convert_session_expectations(*x, m.path("sessions"), e);
@@ -1117,6 +1140,40 @@ void converter::convert_expect(const yaml_node& n, scenario& s) {
     if (auto v = one_of(*x, m.path("result"), "result", result_words))
       e.result = located<run_result>{*v, to_source(x->pos)};
   }
+  if (const auto* x = m.get("totals")) convert_totals(*x, m.path("totals"), e.totals);
+  if (const auto* x = m.get("shares")) {
+    map_view sm(*this, *x, m.path("shares"), {"reconciled"});
+    if (const auto* r = sm.valid() ? sm.get("reconciled") : nullptr)
+      e.shares.reconciled_ppm = bounded<std::int64_t>(*r, sm.path("reconciled"), "a share from 0 to 1",
+                                                      parse_fraction_ppm);
+  }
+  if (const auto* x = m.get("delays")) convert_delays(*x, m.path("delays"), e.delays);
+}
+
+void converter::convert_totals(const yaml_node& n, const std::string& where, totals_expectation& t) {
+  map_view m(*this, n, where, {"sessions", "reconciled", "expired", "refused", "gave_up", "energy_kwh", "charged"});
+  if (!m.valid()) return;
+  const auto count = [](std::string_view v) { return parse_count(v, refused_count_max); };
+  const std::pair<const char*, std::optional<located<bounds<std::int64_t>>> totals_expectation::*> counts[] = {
+      {"sessions", &totals_expectation::sessions}, {"reconciled", &totals_expectation::reconciled},
+      {"expired", &totals_expectation::expired},   {"refused", &totals_expectation::refused},
+      {"gave_up", &totals_expectation::gave_up}};
+  for (const auto& [key, field] : counts)
+    if (const auto* x = m.get(key)) t.*field = bounded<std::int64_t>(*x, m.path(key), "a whole number", count);
+  if (const auto* x = m.get("energy_kwh"))
+    t.energy_wh = bounded<std::int64_t>(*x, m.path("energy_kwh"), "a number of kWh",
+                                        [](std::string_view v) { return parse_scaled_decimal(v, 3); });
+  if (const auto* x = m.get("charged")) t.charged = bounded<money>(*x, m.path("charged"), "an amount", parse_amount);
+}
+
+void converter::convert_delays(const yaml_node& n, const std::string& where, delays_expectation& d) {
+  map_view m(*this, n, where, {"reconcile_p50", "reconcile_p95", "reconcile_p99", "reconcile_max"});
+  if (!m.valid()) return;
+  const std::pair<const char*, std::optional<located<bounds<sim::time_us>>> delays_expectation::*> keys[] = {
+      {"reconcile_p50", &delays_expectation::reconcile_p50}, {"reconcile_p95", &delays_expectation::reconcile_p95},
+      {"reconcile_p99", &delays_expectation::reconcile_p99}, {"reconcile_max", &delays_expectation::reconcile_max}};
+  for (const auto& [key, field] : keys)
+    if (const auto* x = m.get(key)) d.*field = bounded<sim::time_us>(*x, m.path(key), "a duration", parse_duration_us);
 }
 
 void converter::convert_reservation_expectations(const yaml_node& n, const std::string& where, expectations& e) {

@@ -259,11 +259,37 @@ struct refused_expectation {
   bounds<std::int64_t> count;
 };
 
+// Over the whole run (format 1.1): counts, shares and delays, each checked only when given.
+struct totals_expectation {
+  std::optional<located<bounds<std::int64_t>>> sessions;    // sessions the server created
+  std::optional<located<bounds<std::int64_t>>> reconciled;
+  std::optional<located<bounds<std::int64_t>>> expired;
+  std::optional<located<bounds<std::int64_t>>> refused;     // starts the server refused (no session made)
+  std::optional<located<bounds<std::int64_t>>> gave_up;     // users who found no free pile
+  std::optional<located<bounds<std::int64_t>>> energy_wh;   // `energy_kwh`, billed, exact to the Wh
+  std::optional<located<bounds<money>>> charged;
+};
+
+struct shares_expectation {
+  std::optional<located<bounds<std::int64_t>>> reconciled_ppm;  // reconciled / sessions the piles started
+};
+
+// From a session's end on its pile to its reconciliation at the server, over the reconciled sessions.
+struct delays_expectation {
+  std::optional<located<bounds<sim::time_us>>> reconcile_p50;
+  std::optional<located<bounds<sim::time_us>>> reconcile_p95;
+  std::optional<located<bounds<sim::time_us>>> reconcile_p99;
+  std::optional<located<bounds<sim::time_us>>> reconcile_max;
+};
+
 struct expectations {
   std::vector<session_expectation> sessions;
   std::vector<reservation_expectation> reservations;
   std::vector<balance_expectation> balances;  // in file order
   std::vector<refused_expectation> refused;   // in file order
+  totals_expectation totals;
+  shares_expectation shares;
+  delays_expectation delays;
   located<run_result> result{run_result::pass, {}};
 };
 

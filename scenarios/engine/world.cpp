@@ -10,6 +10,7 @@
 #include "server/database.hpp"
 #include "sim/kernel.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -27,7 +28,8 @@ std::unique_ptr<server::database> open_database(const std::string& path) {
 class world {
  public:
   world(const scenario& s, const run_options& o)
-      : s_(s), seed_(o.seed.value_or(s.seed)), k_(seed_), draws_(k_), db_(open_database(o.db_path)) {
+      : s_(s), seed_(o.seed.value_or(s.seed)), k_(seed_), draws_(k_), db_(open_database(o.db_path)),
+        simulated_(o.simulated) {
     if (o.trace_out) k_.trace().write_to(o.trace_out);
     k_.trace().checkpoint_every(o.checkpoint_every);
     parts_ = wire(k_, s_, seed_, draws_, *db_);
@@ -49,6 +51,7 @@ class world {
     for (auto& [id, p] : parts_->piles) p.actor->start();
     for (auto& [id, u] : parts_->users) u.agent->start();
     const sim::run_outcome out = k_.run({.until = s_.until_us});
+    if (simulated_) simulated_();
     const std::vector<played_fault> played = faults_->finish();
     return collect({s_, seed_, out, *db_, *parts_, played, physics_->presences(), agenda_->last_at_us(), k_.trace()});
   }
@@ -74,6 +77,7 @@ class world {
   std::optional<agenda> agenda_;
   std::optional<agenda_player> player_;
   std::optional<fault_injector> faults_;
+  std::function<void()> simulated_;
 };
 
 }  // namespace

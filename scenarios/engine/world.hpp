@@ -32,6 +32,7 @@ struct run_options {
   std::uint64_t checkpoint_every = 0;  // with trace_out: a checkpoint line after every N events (0: none)
   std::string db_path = ":memory:";    // a file path keeps the server's SQLite database (WAL) for inspection
   traffic_tap traffic;                 // unset in ordinary runs
+  std::function<void()> simulated;     // observer: the simulation is over, the checks begin (to time them)
 };
 
 // Thrown for input the scenario file could not catch (an unusable --db path): the command line maps it to

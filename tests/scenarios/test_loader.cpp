@@ -795,8 +795,6 @@ TEST_SUITE("scenarios/loader") {
           "format)");
     CHECK(error_of(with_base("faults:\n  - {at: 1m, pile: {id: P1, power: off, clock_reset: true}}\n"))
               .starts_with("t.yaml:10:41: key 'clock_reset' in faults[0].pile is format 1.1, which"));
-    CHECK(error_of(with_base("expect: {totals: {sessions: 1}}\n"))
-              .starts_with("t.yaml:9:10: key 'totals' in expect is format 1.1"));
     // attack faults are read: a bad kind, a pile where only redirect_start takes one, a redirect with none
     CHECK(error_of(with_base("faults:\n  - {at: 1m, attack: {user: alice, kind: bogus}}\n"))
               .find("faults[0].attack.kind: unknown attack kind 'bogus'") != std::string::npos);
@@ -809,6 +807,71 @@ TEST_SUITE("scenarios/loader") {
               .starts_with("t.yaml:10:20: key 'site' in faults[0].ble is format 1.1"));
     CHECK(error_of(with_base("faults:\n  - {at: 1m, pile: {site: S1, power: off}}\n"))
               .starts_with("t.yaml:10:21: key 'site' in faults[0].pile is format 1.1"));
+  }
+
+  TEST_CASE("expectations over a whole run: totals, shares and delays, exact or a range open at either end") {
+    scenario sc = loaded(with_base("expect:\n"
+                                   "  totals:\n"
+                                   "    sessions: 1000..1100\n"
+                                   "    reconciled: 990..\n"
+                                   "    expired: ..5\n"
+                                   "    refused: 0\n"
+                                   "    gave_up: {max: 10}\n"
+                                   "    energy_kwh: 9000..12000.5\n"
+                                   "    charged: 15000.00..22000.00\n"
+                                   "  shares: {reconciled: 0.99..1}\n"
+                                   "  delays: {reconcile_p50: ..2m, reconcile_p95: ..2h, reconcile_p99: 1s..1d,\n"
+                                   "           reconcile_max: ..1d}\n"));
+    const totals_expectation& t = sc.expect.totals;
+    CHECK(t.sessions->value == bounds<std::int64_t>{1000, 1100});
+    CHECK(t.sessions->pos == source_pos{11, 15});
+    CHECK(t.reconciled->value.min == 990);
+    CHECK_FALSE(t.reconciled->value.max);
+    CHECK_FALSE(t.expired->value.min);
+    CHECK(t.expired->value.max == 5);
+    CHECK(t.refused->value == bounds<std::int64_t>{0, 0});
+    CHECK(t.gave_up->value.max == 10);
+    CHECK(t.energy_wh->value == bounds<std::int64_t>{9'000'000, 12'000'500});
+    CHECK(t.charged->value == bounds<money>{money{1'500'000}, money{2'200'000}});
+    CHECK(sc.expect.shares.reconciled_ppm->value == bounds<std::int64_t>{990'000, 1'000'000});
+    const delays_expectation& d = sc.expect.delays;
+    CHECK_FALSE(d.reconcile_p50->value.min);
+    CHECK(d.reconcile_p50->value.max == 2 * min);
+    CHECK(d.reconcile_p95->value.max == 2 * h);
+    CHECK(d.reconcile_p99->value == bounds<sim::time_us>{1 * s, 24 * h});
+    CHECK(d.reconcile_max->value.max == 24 * h);
+    CHECK(d.reconcile_max->pos == source_pos{20, 27});
+    // the open ends work for every expectation that takes a range
+    scenario b = loaded(with_base("expect: {balances: {alice: ..100.00}, refused: {bill: 1..}}\n"));
+    CHECK(b.expect.balances[0].balance.max == money{10000});
+    CHECK_FALSE(b.expect.balances[0].balance.min);
+    CHECK(b.expect.refused[0].count.min == 1);
+  }
+
+  TEST_CASE("expectations over a whole run: bad values and unknown keys are errors at their line and column") {
+    CHECK(error_of(with_base("expect: {totals: {sessions: many}}\n")) ==
+          "t.yaml:9:29: expect.totals.sessions: bad count 'many': expected a whole number from 0 to 1000000000");
+    CHECK(error_of(with_base("expect: {totals: {sessions: ..}}\n")) ==
+          "t.yaml:9:29: expect.totals.sessions: '..' gives neither end of the range");
+    CHECK(error_of(with_base("expect: {totals: {reconciled: 5..2}}\n")) ==
+          "t.yaml:9:31: expect.totals.reconciled: range '5..2' goes down (write the smaller end first)");
+    CHECK(error_of(with_base("expect: {totals: {energy_kwh: ..1.2345}}\n"))
+              .starts_with("t.yaml:9:31: expect.totals.energy_kwh: "));
+    CHECK(error_of(with_base("expect: {totals: {charged: 1.001..}}\n"))
+              .starts_with("t.yaml:9:28: expect.totals.charged: "));
+    CHECK(error_of(with_base("expect: {totals: {sesions: 1}}\n")) ==
+          "t.yaml:9:19: unknown key 'sesions' in expect.totals (expected one of: sessions, reconciled, expired, "
+          "refused, gave_up, energy_kwh, charged)");
+    CHECK(error_of(with_base("expect: {shares: {reconciled: 1.5}}\n"))
+              .starts_with("t.yaml:9:31: expect.shares.reconciled: "));
+    CHECK(error_of(with_base("expect: {shares: {expired: 0.1}}\n")) ==
+          "t.yaml:9:19: unknown key 'expired' in expect.shares (expected one of: reconciled)");
+    CHECK(error_of(with_base("expect: {delays: {reconcile_p50: ..2}}\n"))
+              .starts_with("t.yaml:9:34: expect.delays.reconcile_p50: "));
+    CHECK(error_of(with_base("expect: {delays: {reconcile_p90: ..2m}}\n")) ==
+          "t.yaml:9:19: unknown key 'reconcile_p90' in expect.delays (expected one of: reconcile_p50, reconcile_p95, "
+          "reconcile_p99, reconcile_max)");
+    CHECK(error_of(with_base("expect: {delays: [1m]}\n")).starts_with("t.yaml:9:18: expected a map for expect.delays"));
   }
 
   TEST_CASE("anchors and aliases are read as copies, each checked where its anchor was written") {

@@ -219,6 +219,14 @@ std::vector<malformed> refused_by_both() {
       {"an unknown stop reason", with_base("expect: {sessions: [{user: alice, stop_reason: bored}]}\n")},
       {"an unknown result", with_base("expect: {result: maybe}\n")},
       {"bounds with neither end", with_base("expect: {sessions: [{user: alice, charged: {}}]}\n")},
+      {"an unknown total", with_base("expect: {totals: {sesions: 1}}\n")},
+      {"a total that is not a count", with_base("expect: {totals: {reconciled: many}}\n")},
+      {"a range of totals with neither end", with_base("expect: {totals: {expired: '..'}}\n")},
+      {"energy to the tenth of a Wh", with_base("expect: {totals: {energy_kwh: ..1.2345}}\n")},
+      {"an unknown share", with_base("expect: {shares: {expired: 0.1}}\n")},
+      {"a share above 1", with_base("expect: {shares: {reconciled: 0.9..1.5}}\n")},
+      {"an unknown delay", with_base("expect: {delays: {reconcile_p90: ..2m}}\n")},
+      {"a delay as a bare number", with_base("expect: {delays: {reconcile_p99: ..2}}\n")},
       {"an unknown bound", with_base("expect: {sessions: [{user: alice, charged: {min: 1.00, mx: 2.00}}]}\n")},
       {"a format this version does not read", "name: t\nuntil: 1h\nformat: 2\n"},
       {"an unsupported currency", with_base("currency: USD\n")},
@@ -301,6 +309,17 @@ TEST_SUITE("schema/scenario") {
     CHECK_FALSE(schema_errors(with_base("faults:\n  - {at: 0s, attack: {user: alice, kind: redirect_start}}\n"))
                     .empty());  // redirect_start needs the pile it redirects to
     CHECK_FALSE(schema_errors(with_base("faults:\n  - {at: 0s, attack: {user: alice, kind: bribe}}\n")).empty());
+  }
+
+  TEST_CASE("every key of the expectations over a whole run validates, as the loader reads it") {
+    const std::string text = with_base(
+        "expect:\n"
+        "  totals: {sessions: 1..2, reconciled: 1.., expired: ..5, refused: 0, gave_up: {max: 3},\n"
+        "           energy_kwh: 1.5..2.25, charged: ..3.40}\n"
+        "  shares: {reconciled: 0.999999..1}\n"
+        "  delays: {reconcile_p50: ..2m, reconcile_p95: 1s..2h, reconcile_p99: 1h30m.., reconcile_max: {max: 1d}}\n");
+    CHECK(joined(loader_errors(text)) == "");
+    CHECK(joined(schema_errors(text)) == "");
   }
 
   TEST_CASE("what the loader refuses for a reason a schema can state, the schema refuses too") {
