@@ -11,6 +11,7 @@ packages=(
   parallel  # the sharded-sweep test only (GNU parallel)
   help2man  # the man page, made from `pilesim --help` at build time
   tshark  # the capture test only: `run --pcap-ble/--pcap-wan` decoded by Wireshark
+  chromium python3  # the report test only: `pilesim report`'s page rendered headless, its screenshot read back
   dpkg-dev  # `make deb`: dpkg-shlibdeps finds the .deb's library dependencies; dpkg-deb checks it in the test
   libvalijson-dev  # the schema test only (header-only; its adapters bring Poco and Qt headers along)
   clang-14 libclang-rt-14-dev  # the libFuzzer targets of fuzz/ (libFuzzer and the sanitizers' runtimes)

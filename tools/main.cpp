@@ -5,6 +5,7 @@
 #include "tools/bench_sessions.hpp"
 #include "tools/completion_command.hpp"
 #include "tools/diagram_command.hpp"
+#include "tools/report_command.hpp"
 #include "tools/diff_command.hpp"
 #include "tools/exit_codes.hpp"
 #include "tools/input_errors.hpp"
@@ -155,6 +156,14 @@ CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
   return cmd;
 }
 
+CLI::App* add_report(CLI::App& app, pilesim::tools::report_command_options& o) {
+  auto* cmd = app.add_subcommand("report", "Turn a run's --json (or a sweep's JSON) into one self-contained HTML page");
+  cmd->add_option("json", o.in_path, "What pilesim run --json printed, or a sweep's --out F.json ('-': stdin)")
+      ->required();
+  cmd->add_option("--out", o.out_path, "The page to write (FILE.html)")->required()->check(output_format({".html"}));
+  return cmd;
+}
+
 CLI::App* add_diagram(CLI::App& app, pilesim::tools::diagram_options& o) {
   auto* cmd = add_file_command(app, "diagram", "Run once and draw a sequence diagram (Mermaid, or HTML/SVG)", o.file);
   add_seed_flag(cmd, o.seed);
@@ -231,6 +240,8 @@ int main(int argc, char** argv) {
   CLI::App* sweep = add_sweep(app, wopt);
   pilesim::tools::diagram_options dopt;
   CLI::App* diagram = add_diagram(app, dopt);
+  pilesim::tools::report_command_options popt;
+  CLI::App* report = add_report(app, popt);
   pilesim::tools::shrink_options hopt;
   CLI::App* shrink = add_shrink(app, hopt);
   pilesim::tools::diff_options fopt;
@@ -315,6 +326,7 @@ int main(int argc, char** argv) {
   if (*sweep) return pilesim::tools::sweep_command(wopt);
   if (*shrink) return pilesim::tools::shrink_command(hopt);
   if (*diagram) return pilesim::tools::diagram_command(dopt);
+  if (*report) return pilesim::tools::report_command(popt);
   if (*diff) {
     fopt.words = diff->remaining();
     return pilesim::tools::diff_command(fopt, std::cout, std::cerr);
