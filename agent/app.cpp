@@ -156,6 +156,7 @@ sim::asio::awaitable<void> app::start_session(start_command c) {
   api::session_request body{c.pile, 0, cx_.cfg.vehicle, c.amount};
   if (const reservation_record* r = cx_.disk.reservation_now(c.pile, cx_.k.now())) body.reservation = r->id;
   http::request req{"POST", "/v1/sessions", "", cx_.new_idempotency_key(), api::to_json(body)};
+  cx_.starts[index].idempotency_key = req.idempotency_key;
   auto answer = co_await http_client::request(http_, http_reply_, req);
   auto started = on_server_answer(index, c.pile, body.reservation, http_client::answer_of(std::move(answer)));
   if (!started) co_return;

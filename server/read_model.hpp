@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pilesim::server {
@@ -61,5 +62,9 @@ std::vector<refusal_count> list_refusals(database& db);            // by kind
 // that went below zero and came back is still seen). By user id.
 std::vector<balance_summary> list_balance_floors(database& db);
 ledger_totals read_totals(database& db);
+// The session a start request made, found by the request's (user, Idempotency-Key) in the stored answers: what
+// the server did whether or not its answer reached the phone. Nullopt when it made none (refused, never arrived)
+// or the answer was purged.
+std::optional<std::uint64_t> session_made_by(database& db, std::string_view user, std::string_view key);
 
 }  // namespace pilesim::server
