@@ -24,6 +24,13 @@ result<protocol::message> answer_of(result<pile_answer> a) {
   return std::move(a->r);
 }
 
+// 409 busy: the pile has a session the server has not seen settled.
+bool is_busy(const http::response& r) {
+  if (r.status != 409) return false;
+  auto e = api::parse_error_body(r.body);
+  return e && e->error == "busy";
+}
+
 void mark_reservation_report(context& cx, std::uint64_t id, std::string_view state) {
   for (reservation_attempt& a : cx.reservations)
     if (a.id == id) a.state = state;
@@ -39,8 +46,16 @@ app::app(context& cx, sim::link& wan)
       pile_reply_(cx.k, 4),
       http_(cx, wan),
       ble_(cx),
-      uploader_(cx, http_, [this] { worker_.receipts_ready(); }),
-      worker_(cx, ble_, [this] { uploader_.poke(); }) {}
+      settled_(cx.k, 1),
+      uploader_(cx, http_,
+                [this] {
+                  worker_.receipts_ready();
+                  (void)settled_.push(0);
+                }),
+      worker_(cx, ble_, [this] {
+        uploader_.poke();
+        (void)settled_.push(0);
+      }) {}
 
 void app::start() {
   http_.start();
@@ -152,12 +167,10 @@ sim::asio::awaitable<void> app::start_session(start_command c) {
     cx_.starts[index].refused = "pile: unreachable";
     co_return;
   }
-  // The server's authorization, asked here rather than in a coroutine of its own (a frame per start).
-  api::session_request body{c.pile, 0, cx_.cfg.vehicle, c.amount};
-  if (const reservation_record* r = cx_.disk.reservation_now(c.pile, cx_.k.now())) body.reservation = r->id;
-  http::request req{"POST", "/v1/sessions", "", cx_.new_idempotency_key(), api::to_json(body)};
-  auto answer = co_await http_client::request(http_, http_reply_, req);
-  auto started = on_server_answer(index, c.pile, body.reservation, http_client::answer_of(std::move(answer)));
+  // The next user's phone: the bills the pile holds go to the server first, so that none of them keeps the pile
+  // busy for this start.
+  bool carried = co_await carry_bills_first(c.pile);
+  auto started = co_await ask_server(index, c.pile, c.amount, carried);
   if (!started) co_return;
   if (cx_.attack) {
     const bool go_on = co_await cheat_start(index, c.pile, *started);
@@ -165,6 +178,43 @@ sim::asio::awaitable<void> app::start_session(start_command c) {
   }
   co_await relay_start(index, c.pile, started->session, std::move(started->authorization),
                        started->expires_at_us);
+}
+
+bool app::bills_unsettled(const std::string& pile) const {
+  return worker_.bills_waiting(pile) || cx_.disk.box.holds_bill_for(pile);
+}
+
+sim::asio::awaitable<bool> app::carry_bills_first(std::string pile) {
+  if (!bills_unsettled(pile)) co_return false;
+  const sim::time_us until = cx_.k.now() + cx_.cfg.carry_wait_max_us;
+  cx_.trace("carry_first", {{"pile", pile}});
+  while (bills_unsettled(pile) && cx_.k.now() < until && leaves_queued_ == 0) {
+    (void)co_await settled_.receive_until(std::min(until, cx_.k.now() + cx_.cfg.carry_poll_us));
+    settled_.clear();
+  }
+  cx_.trace("carried", {{"pile", pile}, {"settled", bills_unsettled(pile) ? "no" : "yes"}});
+  co_return true;
+}
+
+// The server's authorization, asked here rather than in a coroutine of its own (a frame per start). Refused
+// `busy` while a bill this phone carries for the pile was settling, it is asked again once that bill settled.
+sim::asio::awaitable<std::optional<api::session_started>> app::ask_server(std::size_t index, std::string pile,
+                                                                         money amount, bool carried) {
+  api::session_request body{pile, 0, cx_.cfg.vehicle, amount};
+  if (const reservation_record* r = cx_.disk.reservation_now(pile, cx_.k.now())) body.reservation = r->id;
+  for (int ask = 0;; ++ask) {
+    http::request req{"POST", "/v1/sessions", "", cx_.new_idempotency_key(), api::to_json(body)};
+    cx_.starts[index].idempotency_key = req.idempotency_key;
+    auto answer = co_await http_client::request(http_, http_reply_, req);
+    auto res = http_client::answer_of(std::move(answer));
+    carried = carried || bills_unsettled(pile);
+    if (carried && ask < cx_.cfg.busy_retries_max && res && is_busy(*res) && leaves_queued_ == 0) {
+      cx_.trace("start_busy_carrying", {{"pile", pile}, {"ask", ask + 1}});
+      carried = co_await carry_bills_first(pile);
+      continue;
+    }
+    co_return on_server_answer(index, pile, body.reservation, std::move(res));
+  }
 }
 
 std::optional<api::session_started> app::on_server_answer(std::size_t index, const std::string& pile,

@@ -46,6 +46,12 @@ class app {
   sim::asio::awaitable<void> cancel();
   // start: at the pile, then the server's authorization, then the pile's word that it started.
   sim::asio::awaitable<void> start_session(start_command c);
+  // Waits (bounded) while the pile holds bills not yet settled by the server, this phone carrying them; true
+  // when there were any.
+  sim::asio::awaitable<bool> carry_bills_first(std::string pile);
+  bool bills_unsettled(const std::string& pile) const;
+  sim::asio::awaitable<std::optional<api::session_started>> ask_server(std::size_t index, std::string pile,
+                                                                      money amount, bool carried);
   // What the server's answer to the start says: the session it authorized, or nothing (and why, in the report).
   std::optional<api::session_started> on_server_answer(std::size_t index, const std::string& pile,
                                                        std::uint64_t reservation, result<http::response> res);
@@ -82,6 +88,7 @@ class app {
   context& cx_;
   sim::mailbox<agent_command> commands_;
   sim::mailbox<int> pause_;  // the main coroutine's pauses; a queued leave wakes it
+  sim::mailbox<int> settled_;  // a bill was collected or settled: a wait for carried bills looks again
   int leaves_queued_ = 0;    // leave commands behind the one being played
   http_client::reply_box http_reply_;
   pile_worker::reply_box pile_reply_;

@@ -56,6 +56,13 @@ struct agent_config {
   sim::time_us start_retry_initial_us = 1 * sim::sec;
   sim::time_us start_retry_max_us = 15 * sim::sec;
   int stop_tries = 3;              // BLE stop exchanges (each with its own retries) across reconnections
+  // The next user's phone: bills a pile holds when the phone connects are carried to the server before the start
+  // asks for anything, waiting at most carry_wait_max_us (looking again every carry_poll_us at least), and a
+  // start refused `busy` while such a bill was settling is asked again once it settled, at most busy_retries_max
+  // times.
+  sim::time_us carry_wait_max_us = 2 * sim::minute;
+  sim::time_us carry_poll_us = 1 * sim::sec;
+  int busy_retries_max = 3;
 };
 
 }  // namespace pilesim::agent

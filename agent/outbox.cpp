@@ -59,4 +59,9 @@ void outbox::remove_receipt(std::string_view pile, std::uint64_t session) {
   std::erase_if(receipts_, [&](const pending_receipt& r) { return r.pile == pile && r.session == session; });
 }
 
+bool outbox::holds_bill_for(std::string_view pile) const {
+  return std::any_of(uploads_.begin(), uploads_.end(),
+                     [&](const upload& u) { return u.kind == upload_kind::bill && u.pile == pile; });
+}
+
 }  // namespace pilesim::agent

@@ -46,6 +46,8 @@ class outbox {
   // The earliest instant an item becomes due; nullopt when the outbox is empty.
   std::optional<sim::time_us> next_try() const;
   upload* find(std::uint64_t id);
+  // Whether a bill from `pile` waits for the server.
+  bool holds_bill_for(std::string_view pile) const;
   void remove(std::uint64_t id);
 
   add_result add_receipt(pending_receipt r);

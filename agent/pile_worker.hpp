@@ -15,6 +15,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace pilesim::agent {
 
@@ -47,6 +48,10 @@ class pile_worker {
   void submit_disconnect();
   // A receipt was put in the outbox: deliver it if connected to its pile.
   void receipts_ready() { ble_.poke(); }
+  // Connected to `pile`, which said it holds bills not yet collected, or waits for a receipt this phone holds.
+  bool bills_waiting(std::string_view pile) const {
+    return ble_.connected_to(pile) && (bills_due_ || cx_.disk.box.receipt_for(pile) != nullptr);
+  }
 
  private:
   enum class job_kind : std::uint8_t { connect, request, disconnect };

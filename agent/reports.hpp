@@ -19,6 +19,7 @@ struct start_attempt {
   int http_status = 0;          // of POST /v1/sessions; 0 when no answer came
   std::string pile_status;      // the pile's start_reply status ("ok", "busy", ...); empty when no reply came
   std::string refused;          // empty unless refused: who refused and why ("server: conflict (409)")
+  std::string idempotency_key;  // of POST /v1/sessions: finds the session the server made when no answer came
 };
 
 struct reservation_attempt {

@@ -1,5 +1,7 @@
 #include "server/read_model.hpp"
 
+#include "server/api.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -109,6 +111,15 @@ std::vector<hold_change> list_hold_changes(database& db) {
     if (delta != 0) out.push_back({c.int64(3), delta});
   }
   return out;
+}
+
+std::optional<std::uint64_t> session_made_by(database& db, std::string_view user, std::string_view key) {
+  if (key.empty()) return std::nullopt;
+  auto c = db.query("SELECT status, body FROM idempotency_keys WHERE user_id = ?1 AND idem_key = ?2", user, key);
+  if (!c.step() || c.int64(0) != 201) return std::nullopt;
+  auto started = api::parse_session_started(c.text(1));
+  if (!started || started->session == 0) return std::nullopt;
+  return started->session;
 }
 
 ledger_totals read_totals(database& db) { return ledger(db).totals(); }

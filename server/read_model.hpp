@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pilesim::server {
@@ -67,5 +68,9 @@ struct hold_change {
 };
 std::vector<hold_change> list_hold_changes(database& db);
 ledger_totals read_totals(database& db);
+// The session a start request made, found by the request's (user, Idempotency-Key) in the stored answers: what
+// the server did whether or not its answer reached the phone. Nullopt when it made none (refused, never arrived)
+// or the answer was purged.
+std::optional<std::uint64_t> session_made_by(database& db, std::string_view user, std::string_view key);
 
 }  // namespace pilesim::server

@@ -18,24 +18,20 @@ std::string session_state_word(const std::string& server_state) {
   return "open";  // authorized or started: not yet settled
 }
 
-// One start as its phone saw it, completed with what the server's database holds for the session.
+// One start: who made it and why it was refused, as its phone saw it; the session, its state and its money as
+// the server's database holds them. A start the server made no session for froze nothing.
 session_outcome session_outcome_of(const std::string& user, const agent::start_attempt& a,
                                    const server::session_summary* s) {
   session_outcome o;
   o.user = user;
   o.pile = a.pile;
-  o.session_id = a.session;
-  if (a.session == 0 || s == nullptr) {
+  o.refused_why = a.refused;
+  if (s == nullptr) {
     o.state = "refused";
-    o.refused_why = a.refused;
-    o.frozen = a.amount;
     return o;
   }
+  o.session_id = s->id;
   o.state = session_state_word(s->state);
-  if (!a.refused.empty() && s->state == "expired") {
-    o.state = "refused";
-    o.refused_why = a.refused;
-  }
   o.stop_reason = s->stop_reason;
   o.energy_wh = s->energy_wh;
   o.frozen = s->frozen;
@@ -45,13 +41,20 @@ session_outcome session_outcome_of(const std::string& user, const agent::start_a
   return o;
 }
 
+// The session a start made: the id its answer named, or, when no answer reached the phone, the one the server
+// stored against the request's idempotency key.
+std::uint64_t session_of(const run_sources& src, const std::string& user, const agent::start_attempt& a) {
+  if (a.session != 0) return a.session;
+  return server::session_made_by(src.db, user, a.idempotency_key).value_or(0);
+}
+
 // Every start of every user, users in file order, each user's starts in the order made.
 void add_sessions(run_outcome_report& r, const run_sources& src, const std::vector<server::session_summary>& all) {
   std::map<std::uint64_t, const server::session_summary*> by_id;
   for (const auto& s : all) by_id[s.id] = &s;
   for (const user_config& uc : src.s.users)
     for (const agent::start_attempt& a : src.parts.users.at(uc.id).agent->starts()) {
-      auto it = by_id.find(a.session);
+      auto it = by_id.find(session_of(src, uc.id, a));
       r.sessions.push_back(session_outcome_of(uc.id, a, it == by_id.end() ? nullptr : it->second));
     }
 }

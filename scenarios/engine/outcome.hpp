@@ -20,7 +20,7 @@ struct session_outcome {
   std::uint64_t session_id = 0;      // 0 when the start was refused before the server made one
   std::string state;                 // reconciled | open | refused | expired
   std::string stop_reason;           // empty until known
-  std::string refused_why;           // for state refused: who refused and why
+  std::string refused_why;           // who refused and why, as the phone saw it (refused, or expired unused)
   std::int64_t energy_wh = 0;
   money frozen;
   money charged;
