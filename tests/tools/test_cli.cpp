@@ -317,4 +317,20 @@ expect:
     CHECK(again.out.find("FAILED balances.alice") != std::string::npos);
     CHECK(pilesim("shrink " + scenario("happy_path.yaml") + " --seed 1 --out " + out).code == 2);  // it passes
   }
+  TEST_CASE("bench sessions --count-instructions prints a count per session, or why this machine has none") {
+    ran r = pilesim_stdout("bench sessions --sessions 20 --piles 2 --count-instructions");
+    REQUIRE(r.code == 0);
+    CHECK(r.out.find("sessions_reconciled: 20 of 20") != std::string::npos);
+    const auto at = r.out.find("instructions_per_session: ");
+    REQUIRE(at != std::string::npos);
+    const std::string value = r.out.substr(at + 26, r.out.find('\n', at) - at - 26);
+    if (value.rfind("unavailable: ", 0) == 0) {
+      CHECK(value.size() > 20);  // names the reason
+    } else {
+      const unsigned long long n = std::stoull(value);
+      CHECK(n > 10'000);  // a session is tens of thousands of instructions at the very least
+      CHECK(r.out.find("instructions_per_event: ") != std::string::npos);
+    }
+    CHECK(pilesim_stdout("bench sessions --sessions 20 --piles 2").out.find("instructions") == std::string::npos);
+  }
 }
