@@ -10,13 +10,13 @@
 
 namespace pilesim::sim {
 
-template <class Signature>
+template <class Signature, std::size_t InlineSize = 56>
 class callback;
 
-template <class R, class... Args>
-class callback<R(Args...)> {
+template <class R, class... Args, std::size_t InlineSize>
+class callback<R(Args...), InlineSize> {
  public:
-  static constexpr std::size_t inline_size = 56;
+  static constexpr std::size_t inline_size = InlineSize;
 
   callback() noexcept = default;
 

@@ -32,8 +32,17 @@ void kernel::unpark(parked* p) {
   p->linked_ = false;
 }
 
+asio::awaitable<void> kernel::supervised(asio::awaitable<void> actor) {
+  struct on_exit {
+    kernel* k;
+    ~on_exit() { k->asio_busy_ = true; }
+  } mark{this};
+  co_await std::move(actor);
+}
+
 void kernel::spawn(std::string name, asio::awaitable<void> actor) {
-  asio::co_spawn(*io_, std::move(actor), [this, name = std::move(name)](std::exception_ptr e) {
+  asio_busy_ = true;
+  asio::co_spawn(*io_, supervised(std::move(actor)), [this, name = std::move(name)](std::exception_ptr e) {
     if (!e) return;
     std::string what;
     try {
@@ -55,12 +64,26 @@ void kernel::fail(std::string what) {
   trace_.event(now_, "kernel", "failure", {{"what", failure_}});
 }
 
-run_outcome kernel::run(run_limits limits) {
-  auto work = asio::make_work_guard(*io_);
-  run_outcome out;
+void kernel::run_ready() {
+  for (;;) {
+    while (!ready_.empty()) {
+      running_.swap(ready_);  // in place: ready_ may grow while the batch runs, running_ never does
+      for (auto& fn : running_) {
+        fn();
+        fn.reset();
+      }
+      running_.clear();
+    }
+    if (!asio_busy_) return;
+    asio_busy_ = false;
+    if (io_->poll() == 0) return;  // nothing of asio's ran, so nothing new is ready either
+  }
+}
+
+void kernel::drive(const run_limits& limits, run_outcome& out) {
   scheduler::event_fn fn;
   for (;;) {
-    io_->poll();
+    run_ready();
     if (failed_) break;
     time_us at;
     if (!sched_.pop(limits.until, at, fn)) {
@@ -79,6 +102,17 @@ run_outcome kernel::run(run_limits limits) {
     fn();
     fn.reset();
   }
+  run_ready();
+}
+
+run_outcome kernel::run(run_limits limits) {
+  io_->restart();  // the last run's end stopped it (its work guard went away)
+  auto work = asio::make_work_guard(*io_);
+  run_outcome out;
+  // The whole run is one handler of the io_context: coroutines resumed from the ready queue then run on the
+  // io_context's thread as they always did, so asio recycles their frames instead of allocating each one, and
+  // its own work (a coroutine starting or ending) runs in nested polls (run_ready).
+  asio::post(*io_, [this, &limits, &out] { drive(limits, out); });
   io_->poll();
   io_->restart();
   out.events = events_;
@@ -97,7 +131,13 @@ void kernel::shutdown() {
     unpark(p);
     p->drop();
   }
-  // Handlers still queued in the io_context own coroutines too; destroy them while the scheduler exists.
+  // Handlers still ready own coroutines too; destroy them while the scheduler exists (destroying one may ready
+  // nothing, but take them out first all the same).
+  while (!ready_.empty() || !running_.empty()) {
+    std::vector<ready_fn> doomed;
+    doomed.swap(ready_.empty() ? running_ : ready_);
+    doomed.clear();
+  }
   io_.reset();
   while (parked_head_) {
     parked* p = parked_head_;

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pilesim::sim {
 
@@ -87,10 +88,12 @@ class kernel {
     return sched_.schedule_reserved(at < now_ ? now_ : at, order, std::move(fn));
   }
 
-  // Posts `fn` onto the io_context: it runs in the current round, after what is already ready.
+  // Makes `fn` ready: it runs in the current round, after what is already ready. The kernel's own ready queue,
+  // not the io_context's: a completion resumes its coroutine straight from here, without the io_context's
+  // operation allocation, queue and poll (asio only starts and ends coroutines: see spawn()).
   template <class F>
   void post(F&& fn) {
-    asio::post(io_->get_executor(), std::forward<F>(fn));
+    ready_.emplace_back(std::forward<F>(fn));
   }
 
   // Starts an actor. `name` is reported with the simulated time and the seed if the actor throws.
@@ -111,7 +114,22 @@ class kernel {
   void unpark(parked* p);
 
  private:
+  // A completion: a stored handler and its result (a mailbox's handler is a 64-byte callback, its result up to
+  // a frame's bytes), inline so that readying one never allocates.
+  using ready_fn = callback<void(), 152>;
+  // Runs what is ready, FIFO, until nothing is: the kernel's queue and asio's own (coroutine starts and ends).
+  void run_ready();
+  // The event loop of run(), inside one handler of the io_context.
+  void drive(const run_limits& limits, run_outcome& out);
+  // The actor as spawned, marking on its way out (returned, thrown or destroyed) that asio has work again.
+  asio::awaitable<void> supervised(asio::awaitable<void> actor);
+
   std::optional<asio::io_context> io_;
+  std::vector<ready_fn> ready_;    // readied by post(), in order
+  std::vector<ready_fn> running_;  // the batch being run: posts made meanwhile go to ready_, behind it
+  // Asio has work only when a coroutine starts (spawn) or ends (its completion is posted): only then is the
+  // io_context polled, rather than after every event.
+  bool asio_busy_ = false;
   scheduler sched_;
   sim::trace trace_;
   std::uint64_t seed_;
