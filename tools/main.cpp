@@ -306,6 +306,9 @@ int main(int argc, char** argv) {
   bench_sessions->add_option("--sessions", sopt.sessions, "Sessions to run");
   bench_sessions->add_option("--piles", sopt.piles, "Piles (one user each)");
   bench_sessions->add_option("--seed", sopt.seed, "Seed");
+  bench_sessions->add_flag("--count-instructions", sopt.count_instructions,
+                           "Print instructions per session and per event from the CPU's counter (perf_event_open), "
+                           "or why this machine cannot count them");
 
   std::string shell;
   CLI::App* completion = add_completion(app, shell);
