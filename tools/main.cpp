@@ -2,6 +2,7 @@
 // calls one function, and maps its outcome to an exit code (0 held, 1 failed, 2 bad input).
 #include "scenarios/engine/loader.hpp"
 #include "tools/bench_kernel.hpp"
+#include "tools/bench_scale.hpp"
 #include "tools/bench_sessions.hpp"
 #include "tools/completion_command.hpp"
 #include "tools/diagram_command.hpp"
@@ -307,6 +308,17 @@ int main(int argc, char** argv) {
   bench_sessions->add_option("--piles", sopt.piles, "Piles (one user each)");
   bench_sessions->add_option("--seed", sopt.seed, "Seed");
 
+  pilesim::tools::bench_scale_options zopt;
+  auto* bench_scale = bench->add_subcommand(
+      "scale", "One workload at a station, a district and a city-day: CPU µs per event, peak memory, sim/wall");
+  bench_scale->add_option("--sizes", zopt.sizes, "Sizes to run (station, district, city-day)")
+      ->check(CLI::IsMember({"station", "district", "city-day"}))
+      ->delimiter(',');
+  bench_scale->add_option("--seed", zopt.seed, "Seed");
+  bench_scale->add_option("--db", zopt.db, "The server's SQLite database: memory, or file (WAL, removed after)")
+      ->check(CLI::IsMember({"memory", "file"}))
+      ->capture_default_str();
+
   std::string shell;
   CLI::App* completion = add_completion(app, shell);
   CLI::App* schema = app.add_subcommand("schema", "Print the JSON Schema (draft-07) of scenario format 1.1");
@@ -334,6 +346,7 @@ int main(int argc, char** argv) {
   if (*merge) return pilesim::tools::merge_command(mopt);
   if (*bench_kernel) return pilesim::tools::bench_kernel(kopt, std::cout);
   if (*bench_sessions) return pilesim::tools::bench_sessions(sopt, std::cout);
+  if (*bench_scale) return pilesim::tools::bench_scale(zopt, std::cout);
   if (*completion) return (std::cout << pilesim::tools::bash_completion(app), exit_ok);
   if (*schema) return pilesim::tools::schema_command(std::cout);
   return 0;
