@@ -85,6 +85,8 @@ CREATE INDEX IF NOT EXISTS reservations_by_pile ON reservations (pile_id, end_us
 CREATE INDEX IF NOT EXISTS reservations_open_by_end ON reservations (end_us) WHERE state = 'open';
 -- Who holds a pile now, on every session start: a range over the pile's open windows in start order.
 CREATE INDEX IF NOT EXISTS reservations_open_by_pile ON reservations (pile_id, start_us) WHERE state = 'open';
+-- A user's open reservations, counted with their no-show fees on every new reservation.
+CREATE INDEX IF NOT EXISTS reservations_open_by_user ON reservations (user_id) WHERE state = 'open';
 
 -- A session from authorization to reconciliation. held_minor is what the ledger holds for it right now;
 -- settle_count can never exceed one, so no session is ever settled twice, whatever the code above does.

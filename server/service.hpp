@@ -37,6 +37,12 @@ struct service_config {
   std::int64_t clock_skew_margin_us = 5 * sim::minute;
   // The longest reservation window anyone may ask for.
   std::int64_t reservation_duration_us_max = 24 * sim::hour;
+  // Reservations are bounded so that nobody can hold piles at no cost: a user has at most this many open at once
+  // (409 too_many_reservations), none may start more than the horizon after the request (422 beyond_horizon),
+  // and the user's spendable balance must cover the no-show fees of all their open reservations, the new one
+  // included (402 fee_not_covered).
+  std::int64_t reservations_open_max = 3;
+  std::int64_t reservation_horizon_us = 7 * 24 * sim::hour;
   // Stored answers older than this are forgotten; retries come long before.
   std::int64_t idempotency_retention_us = 7 * 24 * sim::hour;
   // Longer Idempotency-Key headers are refused (400), so the table stays bounded per request.

@@ -1,5 +1,7 @@
 #include "tools/bench_sessions.hpp"
 
+#include "tools/instruction_counter.hpp"
+
 #include "scenarios/engine/scenario.hpp"
 #include "scenarios/engine/world.hpp"
 
@@ -10,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 
 namespace pilesim::tools {
@@ -88,8 +91,13 @@ scenarios::scenario make_scenario(const bench_sessions_options& o) {
 
 int bench_sessions(const bench_sessions_options& o, std::ostream& out) {
   const scenarios::scenario s = make_scenario(o);
+  instruction_counter counter;
+  std::optional<std::string> no_counter;
+  if (o.count_instructions) no_counter = counter.open();
+  counter.start();
   const auto t0 = std::chrono::steady_clock::now();
   scenarios::run_outcome_report r = scenarios::run_scenario(s, {});
+  const std::uint64_t instructions = counter.stop();
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::uint64_t reconciled = 0;
   for (const auto& x : r.sessions) reconciled += x.state == "reconciled" ? 1 : 0;
@@ -110,6 +118,16 @@ int bench_sessions(const bench_sessions_options& o, std::ostream& out) {
   out << "sessions_per_s: " << static_cast<std::uint64_t>(static_cast<double>(reconciled) / wall_s) << "\n";
   std::snprintf(line, sizeof line, "sim_wall_ratio: %.0f\n", static_cast<double>(r.sim_us) / 1e6 / wall_s);
   out << line;
+  if (o.count_instructions) {
+    // The whole run (wiring, every session, the final checks), over the sessions it reconciled.
+    if (no_counter) {
+      out << "instructions_per_session: unavailable: " << *no_counter << "\n";
+    } else {
+      out << "instructions: " << instructions << "\n";
+      out << "instructions_per_session: " << (reconciled ? instructions / reconciled : 0) << "\n";
+      out << "instructions_per_event: " << (r.events ? instructions / r.events : 0) << "\n";
+    }
+  }
   return reconciled == o.sessions && invariants ? 0 : 1;
 }
 

@@ -12,6 +12,7 @@ struct bench_sessions_options {
   std::uint64_t sessions = 2000;
   std::uint64_t piles = 20;     // one user per pile, each charging sessions back to back
   std::uint64_t seed = 1;
+  bool count_instructions = false;  // print instructions per session from the CPU's counter
 };
 
 int bench_sessions(const bench_sessions_options& o, std::ostream& out);

@@ -307,6 +307,9 @@ int main(int argc, char** argv) {
   bench_sessions->add_option("--sessions", sopt.sessions, "Sessions to run");
   bench_sessions->add_option("--piles", sopt.piles, "Piles (one user each)");
   bench_sessions->add_option("--seed", sopt.seed, "Seed");
+  bench_sessions->add_flag("--count-instructions", sopt.count_instructions,
+                           "Print instructions per session and per event from the CPU's counter (perf_event_open), "
+                           "or why this machine cannot count them");
 
   pilesim::tools::bench_scale_options zopt;
   auto* bench_scale = bench->add_subcommand(

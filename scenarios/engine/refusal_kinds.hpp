@@ -16,7 +16,7 @@ struct refusal_kind {
   std::string_view what;
 };
 
-inline constexpr std::array<refusal_kind, 18> refusal_kinds{{
+inline constexpr std::array<refusal_kind, 21> refusal_kinds{{
     {"start_authorization", "pile", "start authorizations the pile refused"},
     {"stop", "pile", "stop commands the pile refused (wrong stop secret)"},
     {"receipt", "pile", "receipts the pile refused"},
@@ -35,6 +35,9 @@ inline constexpr std::array<refusal_kind, 18> refusal_kinds{{
     {"auth_mismatch", "server", "start acknowledgements for another authorization"},
     {"vehicle_busy", "server", "starts for a vehicle that has a session that may still be running"},
     {"reservation_not_started", "server", "starts at a reserved pile before the reservation's window opens"},
+    {"too_many_reservations", "server", "reservations by a user who has as many open as allowed"},
+    {"beyond_horizon", "server", "reservations that start further ahead than the horizon"},
+    {"fee_not_covered", "server", "reservations whose no-show fees the user's balance does not cover"},
 }};
 
 inline bool is_refusal_kind(std::string_view name) {

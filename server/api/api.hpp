@@ -17,7 +17,10 @@
 
 namespace pilesim::api {
 
-// POST /v1/reservations -> 201 reservation | 409 conflict | 404 unknown pile | 400
+// POST /v1/reservations -> 201 reservation | 409 conflict (the window overlaps another), too_many_reservations
+// (the caller has service_config::reservations_open_max open, 3 by default) | 422 beyond_horizon (the window starts
+// more than reservation_horizon_us ahead, 7 days by default) | 402 fee_not_covered (the caller's spendable balance
+// does not cover the no-show fees of their open reservations and this one) | 404 unknown pile | 400
 struct reservation_request {
   std::string pile;
   std::int64_t start_us = 0;

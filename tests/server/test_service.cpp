@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
 using namespace pilesim;
 using namespace pilesim::contract;
@@ -505,6 +506,23 @@ TEST_SUITE("server/service") {
     w.check_books();
   }
 
+  TEST_CASE("a start 10 minutes before its reservation's window is refused, and starts nothing on the pile") {
+    // Over the API as a phone sends it, naming the reservation: nothing is frozen, nothing authorized, the
+    // reservation stays open for its window.
+    world w;
+    const auto r = w.reserve("alice", "P1", sim::hour);
+    w.now = sim::hour - 10 * minute_us;
+    const auto early = w.start_raw("alice", "P1", money{1000}, r.id);
+    CHECK(early.status == 409);
+    CHECK(w.error_of(early) == "reservation_not_started");
+    CHECK(w.srv->sessions().empty());
+    CHECK(w.reservation(r.id).state == "open");
+    CHECK(w.wallet("alice").held == money{0});
+    w.now = sim::hour;
+    CHECK(w.start("alice", "P1", money{1000}, r.id).session > 0);
+    w.check_books();
+  }
+
   TEST_CASE("a start naming a reservation whose window has not begun is 409 reservation_not_started") {
     world w;
     const auto r = w.reserve("alice", "P1", 10 * minute_us);
@@ -571,12 +589,123 @@ TEST_SUITE("server/service") {
     w.check_books();
   }
 
-  TEST_CASE("the no-show fee takes no more than the wallet has") {
-    world w(money{150});
+  TEST_CASE("the no-show fee takes no more than the wallet has when the money was frozen since") {
+    // The fee was covered when reserving; a session elsewhere froze most of the balance afterwards.
+    world w(money{250});
     const auto r = w.reserve("alice", "P1", 0);
+    const auto s = w.start("alice", "P2", money{200});
+    REQUIRE(w.confirm("alice", s.session, w.ack_for(s)).status == 200);
     w.srv->run_due(sim::hour);
-    CHECK(w.reservation(r.id).fee == money{150});
+    CHECK(w.reservation(r.id).fee == money{50});
     CHECK(w.wallet("alice").balance == money{0});
+    CHECK(w.wallet("alice").held == money{200});
+    w.check_books();
+  }
+
+  TEST_CASE("a user holds at most reservations_open_max open reservations (409 too_many_reservations)") {
+    world w;
+    REQUIRE(w.config.reservations_open_max == 3);
+    std::vector<api::reservation> held;
+    for (int day = 0; day < 3; ++day) held.push_back(w.reserve("alice", "P1", 10 * minute_us + day * 24 * sim::hour));
+    const auto fourth = w.reserve_raw("alice", "P2", 10 * minute_us);
+    CHECK(fourth.status == 409);
+    CHECK(w.error_of(fourth) == "too_many_reservations");
+    CHECK(w.refused("too_many_reservations") == 1);
+    CHECK(w.srv->reservations().size() == 3);
+    // Others are not limited by her reservations.
+    CHECK(w.reserve_raw("bob", "P2", 10 * minute_us).status == 201);
+
+    // A cancelled, used or expired one frees its place.
+    REQUIRE(w.del("alice", "/v1/reservations/" + std::to_string(held[2].id)).status == 200);
+    CHECK(w.reserve_raw("alice", "P2", sim::hour).status == 201);
+    CHECK(w.error_of(w.reserve_raw("alice", "P2", 2 * sim::hour)) == "too_many_reservations");
+    w.now = 11 * minute_us;
+    w.start("alice", "P1", money{1000}, held[0].id);
+    CHECK(w.reserve_raw("alice", "P2", 2 * sim::hour).status == 201);
+    w.now = 24 * sim::hour + 25 * minute_us;  // held[1] and the two on P2 expired unused
+    w.srv->run_due(w.now);
+    CHECK(w.reservation(held[1].id).state == "expired");
+    CHECK(w.reserve_raw("alice", "P2", w.now + sim::hour).status == 201);
+    CHECK(w.refused("too_many_reservations") == 2);
+    w.check_books();
+  }
+
+  TEST_CASE("a reservation may start at most reservation_horizon_us ahead (422 beyond_horizon)") {
+    world w;
+    w.now = sim::hour;
+    const std::int64_t horizon = w.config.reservation_horizon_us;
+    REQUIRE(horizon == 7 * 24 * sim::hour);
+    CHECK(w.reserve_raw("alice", "P1", w.now + horizon).status == 201);
+    const auto far = w.reserve_raw("alice", "P2", w.now + horizon + 1);
+    CHECK(far.status == 422);
+    CHECK(w.error_of(far) == "beyond_horizon");
+    CHECK(w.refused("beyond_horizon") == 1);
+    // A window that began already (but has not ended) is not ahead at all.
+    CHECK(w.reserve_raw("alice", "P2", w.now - minute_us).status == 201);
+    CHECK(w.srv->reservations().size() == 2);
+    w.check_books();
+  }
+
+  TEST_CASE("the limits come from the service's configuration") {
+    world w;
+    w.config.reservations_open_max = 1;
+    w.config.reservation_horizon_us = sim::hour;
+    w.restart();
+    CHECK(w.reserve_raw("alice", "P1", sim::hour).status == 201);
+    CHECK(w.error_of(w.reserve_raw("alice", "P2", 0)) == "too_many_reservations");
+    CHECK(w.error_of(w.reserve_raw("bob", "P2", sim::hour + 1)) == "beyond_horizon");
+    CHECK(w.reserve_raw("bob", "P2", sim::hour).status == 201);
+  }
+
+  TEST_CASE("the no-show fees of all open reservations must be covered when reserving (402 fee_not_covered)") {
+    // Each pile's fee is 2.00; alice has 5.00: two reservations are covered, a third is not.
+    world w(money{500});
+    const auto r1 = w.reserve("alice", "P1", 10 * minute_us);
+    w.reserve("alice", "P2", 10 * minute_us);
+    const auto third = w.reserve_raw("alice", "P1", sim::hour);
+    CHECK(third.status == 402);
+    CHECK(w.error_of(third) == "fee_not_covered");
+    CHECK(w.refused("fee_not_covered") == 1);
+    CHECK(w.srv->reservations().size() == 2);
+
+    // Money frozen for a session is not there to cover a fee; cancelling a reservation frees its fee.
+    REQUIRE(w.del("alice", "/v1/reservations/" + std::to_string(r1.id)).status == 200);
+    const auto s = w.start("alice", "P1", money{200});
+    CHECK(w.error_of(w.reserve_raw("alice", "P1", sim::hour)) == "fee_not_covered");
+    REQUIRE(w.upload("alice", s.session, w.bill_for(s, 0)).status == 200);
+    CHECK(w.reserve_raw("alice", "P1", sim::hour).status == 201);
+
+    // A wallet of 0.00 can reserve nothing that costs a fee, however many times it asks; with no fee it can.
+    world broke(money{0});
+    for (int day = 0; day < 365; ++day) {
+      const auto res = broke.reserve_raw("alice", "P1", 20 * minute_us + day * 24 * sim::hour, 24 * sim::hour);
+      CHECK(res.status == (day < 7 ? 402 : 422));
+    }
+    CHECK(broke.refused("fee_not_covered") == 7);
+    CHECK(broke.refused("beyond_horizon") == 358);
+    CHECK(broke.srv->reservations().empty());
+    CHECK(broke.reserve_raw("bob", "P1", 30 * minute_us).status == 201);
+    world free_piles(money{0}, money{0});
+    CHECK(free_piles.reserve_raw("alice", "P1", 10 * minute_us).status == 201);
+    broke.check_books();
+    w.check_books();
+  }
+
+  TEST_CASE("a retried reservation, accepted or refused, answers the same and counts once") {
+    world w(money{200});
+    const std::string body = api::to_json(api::reservation_request{"P1", 10 * minute_us, 0});
+    const auto first = w.post("alice", "/v1/reservations", body, "r-1");
+    REQUIRE(first.status == 201);
+    CHECK(http::encode(w.post("alice", "/v1/reservations", body, "r-1")) == http::encode(first));
+    CHECK(w.srv->reservations().size() == 1);
+    // Her 2.00 is spoken for by the first: the second is refused, and its retry is the stored refusal.
+    const std::string second = api::to_json(api::reservation_request{"P2", 10 * minute_us, 0});
+    const auto refused = w.post("alice", "/v1/reservations", second, "r-2");
+    REQUIRE(refused.status == 402);
+    w.restart();
+    CHECK(http::encode(w.post("alice", "/v1/reservations", second, "r-2")) == http::encode(refused));
+    CHECK(w.refused("fee_not_covered") == 1);
+    CHECK(w.srv->reservations().size() == 1);
     w.check_books();
   }
 
