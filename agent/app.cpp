@@ -236,6 +236,8 @@ std::optional<api::session_started> app::on_server_answer(std::size_t index, con
     return std::nullopt;
   }
   accept_session(index, pile, reservation, *started);
+  cx_.trace("authorized", {{"pile", pile}, {"session", started->session}, {"frozen", format_money(started->frozen)},
+                           {"expires_us", started->expires_at_us}});
   return std::move(*started);
 }
 

@@ -62,7 +62,7 @@ sim::asio::awaitable<void> http_client::listen(exchange& x, sim::time_us until, 
       continue;
     }
     cx_.trace("http", {{"method", x.req->method}, {"target", x.req->target}, {"status", resp->status},
-                       {"attempts", x.attempts}});
+                       {"attempts", x.attempts}, {"sent_us", x.first_sent_us}});
     x.answer = std::move(*resp);
     co_return;
   }
@@ -84,6 +84,7 @@ sim::asio::awaitable<void> http_client::serve() {
     exchange x;
     x.req = &req;
     x.first_connection = cx_.new_connection_id();
+    x.first_sent_us = cx_.k.now();
     for (int attempt = 1; attempt <= o.attempts_max && !x.answer; ++attempt) {
       if (attempt > 1) {
         ++cx_.counters.http_retries;

@@ -71,6 +71,7 @@ class http_client {
     const http::request* req = nullptr;
     std::uint64_t first_connection = 0;          // its attempts use first_connection..current_connection_
     int attempts = 0;                            // sent so far
+    sim::time_us first_sent_us = 0;              // when the first attempt left the phone
     std::optional<http::response> answer;        // a final answer: no more attempts
     std::optional<http::response> server_error;  // the last 5xx, returned if no attempt does better
   };

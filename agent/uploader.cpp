@@ -98,7 +98,8 @@ void uploader::on_answer(std::uint64_t id, result<http::response> r) {
     return;
   }
   ++cx_.counters.bills_uploaded;
-  cx_.trace("bill_uploaded", {{"pile", pile}, {"session", session}, {"charged", format_money(rec->charged)}});
+  cx_.trace("bill_uploaded", {{"pile", pile}, {"session", session}, {"energy_wh", rec->energy_wh},
+                              {"charged", format_money(rec->charged)}, {"refunded", format_money(rec->refunded)}});
   bytes sealed = std::move(item->sealed);
   cx_.disk.box.remove(id);
   receipts_ready_();

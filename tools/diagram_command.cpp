@@ -34,6 +34,13 @@ std::string stamp(std::int64_t t_us) {
   return buf;
 }
 
+// "1260.29s", without the space that starts a label.
+std::string stamp_at(std::int64_t t_us) {
+  std::string s = stamp(t_us);
+  s.pop_back();
+  return s;
+}
+
 // Every field but time, actor and kind, as "k=v k=v".
 std::string fields_text(const boost::json::object& o) {
   std::string s;
@@ -52,17 +59,55 @@ std::string id_part(const std::string& s) {
   return out;
 }
 
+// "51 min 2 s", "2 h 5 min", "40 s": the length of a quiet stretch.
+std::string span_text(std::int64_t us) {
+  const std::int64_t sec = us / 1'000'000;
+  char buf[48];
+  if (sec >= 3600) std::snprintf(buf, sizeof buf, "%lld h %lld min", static_cast<long long>(sec / 3600),
+                                 static_cast<long long>(sec % 3600 / 60));
+  else if (sec >= 60) std::snprintf(buf, sizeof buf, "%lld min %lld s", static_cast<long long>(sec / 60),
+                                    static_cast<long long>(sec % 60));
+  else std::snprintf(buf, sizeof buf, "%lld s", static_cast<long long>(sec));
+  return buf;
+}
+
+// 7200 Wh -> "7.20 kWh"
+std::string kwh_text(const std::string& wh) {
+  const long long v = wh.empty() ? 0 : std::stoll(wh);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%lld.%02lld kWh", v / 1000, (v % 1000) / 10);
+  return buf;
+}
+
 struct builder {
+  using st = diagram_item::style;
+  struct answered {
+    std::size_t request = 0;
+    std::size_t answer = 0;
+    std::string target;
+  };
   diagram d;
   std::size_t items_max;
+  std::int64_t now = 0;  // the time of the trace line being read
   std::map<std::string, std::string> peer_of_pile;   // pile id -> agent participant id last connected
   std::map<std::string, std::pair<std::size_t, std::int64_t>> last_tx;  // pile -> (item, t_us)
+  std::map<std::string, std::size_t> last_bill_reply;  // pile -> its last bill_reply arrow
+  std::map<std::string, std::size_t> bill_arrow;       // session -> the pile's arrow that carried its bill
+  std::map<std::string, answered> last_http;           // agent participant -> its last answered request
+  std::set<std::string> charging;                       // piles whose charging bar is open
 
-  void add(diagram_item::style k, std::string from, std::string to, std::string text) {
-    d.items.push_back({k, std::move(from), std::move(to), std::move(text)});
+  std::size_t add(st k, std::string from, std::string to, std::string text) { return add_at(now, k, from, to, text); }
+  std::size_t add_at(std::int64_t t, st k, std::string from, std::string to, std::string text) {
+    d.items.push_back({k, std::move(from), std::move(to), std::move(text), t});
+    return d.items.size() - 1;
   }
-  void note(const std::string& over, const std::string& text) { add(diagram_item::style::note, over, over, text); }
-  void note_all(const std::string& text) { add(diagram_item::style::note, "*", "*", text); }
+  void note(const std::string& over, const std::string& text) { add(st::note, over, over, text); }
+  void note_all(const std::string& text) { add(st::note, "*", "*", text); }
+  // The answer of `agent`'s last request, if it was to `target`.
+  const answered* answer_to(const std::string& agent, const std::string& target) const {
+    auto it = last_http.find(agent);
+    return it != last_http.end() && it->second.target == target ? &it->second : nullptr;
+  }
 };
 
 std::string agent_id(const std::string& user) { return "A_" + id_part(user); }
@@ -79,16 +124,65 @@ void read_pile_event(builder& b, const boost::json::object& o, std::int64_t t, c
   if (frame && peer != b.peer_of_pile.end()) {
     const std::string what = str(o, "msg") + " #" + str(o, "seq");
     if (kind == "tx") {
-      b.add(st::reply, p, peer->second, at + what);
-      b.last_tx[pile] = {b.d.items.size() - 1, t};
+      const std::size_t i = b.add(st::reply, p, peer->second, at + what);
+      b.last_tx[pile] = {i, t};
+      if (str(o, "msg") == "bill_reply") b.last_bill_reply[pile] = i;
     } else {
       b.add(st::request, peer->second, p, at + what + (kind == "rx_repeat" ? " (repeat: acted on once)" : ""));
     }
   } else if (kind == "state") {
     b.note(p, at + str(o, "from") + " \u2192 " + str(o, "to"));
+    if (str(o, "to") == "charging" && b.charging.insert(p).second) b.add(st::activate, p, p, "");
+    if (str(o, "from") == "charging" && b.charging.erase(p) > 0) b.add(st::deactivate, p, p, "");
   } else {
     b.note(p, at + kind + fields_text(o));
   }
+}
+
+// A phone's line: its HTTP exchanges as a request when it left and the answer when it arrived, the money of a
+// start authorization and of a reconciliation written on the arrows that carried it, the rest as notes.
+void read_agent_event(builder& b, const boost::json::object& o, std::int64_t t, const std::string& kind,
+                      const std::string& at, const std::string& a) {
+  using st = diagram_item::style;
+  if (kind == "http") {
+    const std::string attempts = str(o, "attempts"), sent = str(o, "sent_us");
+    const std::int64_t sent_us = sent.empty() ? t : std::stoll(sent);
+    const std::string target = str(o, "target");
+    builder::answered x;
+    x.target = target;
+    x.request = b.add_at(sent_us, st::request, a, "S",
+                         stamp(sent_us) + str(o, "method") + " " + target +
+                             (attempts.empty() || attempts == "1" ? "" : " (attempts " + attempts + ")"));
+    x.answer = b.add(st::reply, "S", a, at + str(o, "status"));
+    b.last_http[a] = x;
+    return;
+  }
+  const std::string session = str(o, "session");
+  if (kind == "authorized") {
+    if (const auto* x = b.answer_to(a, "/v1/sessions")) {
+      const std::string expires = str(o, "expires_us");
+      b.d.items[x->answer].text += " session " + session + ": frozen " + str(o, "frozen") +
+                                   (expires.empty() ? "" : ", valid until " + stamp_at(std::stoll(expires)));
+      return;
+    }
+  } else if (kind == "bill_collected") {
+    if (auto it = b.last_bill_reply.find(str(o, "pile")); it != b.last_bill_reply.end()) {
+      b.bill_arrow[session] = it->second;
+      b.last_bill_reply.erase(it);
+    }
+  } else if (kind == "bill_uploaded") {
+    const std::string energy = kwh_text(str(o, "energy_wh")), cost = str(o, "charged");
+    if (auto it = b.bill_arrow.find(session); it != b.bill_arrow.end()) {
+      b.d.items[it->second].text += " (bill " + session + ": " + energy + ", cost " + cost + ")";
+      b.bill_arrow.erase(it);
+    }
+    if (const auto* x = b.answer_to(a, "/v1/sessions/" + session + "/bill")) {
+      b.d.items[x->request].text += ": " + energy + ", cost " + cost;
+      b.d.items[x->answer].text += " reconciled: captured " + cost + ", refunded " + str(o, "refunded");
+      return;
+    }
+  }
+  b.note(a, at + kind + fields_text(o));
 }
 
 // A BLE link's line, for actor ble/PILE/USER: endpoint 0 is the phone, 1 the pile.
@@ -128,20 +222,13 @@ void read_event(builder& b, const boost::json::object& o) {
   const std::string actor = str(o, "actor");
   const std::string kind = str(o, "kind");
   const std::string at = stamp(t);
+  b.now = t;
   using st = diagram_item::style;
   if (actor.rfind("user/", 0) == 0) {
     b.note(agent_id(actor.substr(5)), at + actor.substr(5) + ": " + str(o, "do") +
                                           (str(o, "pile").empty() ? "" : " " + str(o, "pile")));
   } else if (actor.rfind("agent/", 0) == 0) {
-    const std::string a = agent_id(actor.substr(6));
-    if (kind == "http") {
-      const std::string attempts = str(o, "attempts");
-      b.add(st::request, a, "S", at + str(o, "method") + " " + str(o, "target") +
-                                     (attempts.empty() || attempts == "1" ? "" : " (attempts " + attempts + ")"));
-      b.add(st::reply, "S", a, str(o, "status"));
-    } else {
-      b.note(a, at + kind + fields_text(o));
-    }
+    read_agent_event(b, o, t, kind, at, agent_id(actor.substr(6)));
   } else if (actor == "server") {
     if (kind == "http" && str(o, "outcome") == "ok") return;  // drawn from the agent's side, with its attempts
     if (kind == "drop") {  // a request that reached a server that was down; the sender is resolved later
@@ -174,9 +261,6 @@ std::string mermaid_text(const std::string& s) {
   return esc;
 }
 
-std::string truncate(const std::string& s, std::size_t n) {
-  return s.size() <= n ? s : s.substr(0, n - 3) + "...";
-}
 }  // namespace
 
 diagram diagram_from_trace(const std::string& jsonl, std::size_t items_max) {
@@ -218,6 +302,19 @@ diagram diagram_from_trace(const std::string& jsonl, std::size_t items_max) {
     if (it.from == "*") it.from = first;
     if (it.to == "*") it.to = last;
   }
+  // Time order (a request drawn when it left comes before what happened while it travelled), then a break
+  // wherever nothing happened for a while.
+  std::stable_sort(b.d.items.begin(), b.d.items.end(),
+                   [](const diagram_item& x, const diagram_item& y) { return x.t_us < y.t_us; });
+  std::vector<diagram_item> items;
+  items.reserve(b.d.items.size());
+  for (auto& it : b.d.items) {
+    if (!items.empty() && it.t_us - items.back().t_us >= diagram_gap_us)
+      items.push_back({diagram_item::style::gap, first, last,
+                       "\u22ef " + span_text(it.t_us - items.back().t_us) + " later \u22ef", items.back().t_us});
+    items.push_back(std::move(it));
+  }
+  b.d.items = std::move(items);
   if (b.d.items.size() > items_max) {
     b.d.omitted = b.d.items.size() - items_max;
     b.d.items.resize(items_max);
@@ -237,8 +334,11 @@ std::string to_mermaid(const diagram& d, const std::string& title) {
       case st::reply: m << "  " << it.from << "-->>" << it.to << ": " << text << "\n"; break;
       case st::lost: m << "  " << it.from << "-x" << it.to << ": " << text << "\n"; break;
       case st::note:
+      case st::gap:
         m << "  Note over " << it.from << (it.to != it.from ? "," + it.to : "") << ": " << text << "\n";
         break;
+      case st::activate: m << "  activate " << it.from << "\n"; break;
+      case st::deactivate: m << "  deactivate " << it.from << "\n"; break;
     }
   }
   if (d.omitted > 0)
@@ -247,14 +347,79 @@ std::string to_mermaid(const diagram& d, const std::string& title) {
   return m.str();
 }
 
+namespace {
+// Splits `s` into lines of at most `chars` characters, at spaces where it can: nothing is cut off.
+std::vector<std::string> wrap(const std::string& s, std::size_t chars) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::istringstream words(s);
+  std::string w;
+  while (words >> w) {
+    while (w.size() > chars) {  // a word longer than a line: split it
+      if (!line.empty()) lines.push_back(std::move(line)), line.clear();
+      lines.push_back(w.substr(0, chars));
+      w = w.substr(chars);
+    }
+    if (!line.empty() && line.size() + 1 + w.size() > chars) lines.push_back(std::move(line)), line.clear();
+    line += (line.empty() ? "" : " ") + w;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(line);
+  return lines;
+}
+
+// Characters of 11 px monospace (about 6.6 px a glyph) that fit in `px`.
+std::size_t glyphs(int px) { return static_cast<std::size_t>(std::max(px - 8, 20)) * 10 / 66; }
+
+void svg_lines(std::ostringstream& s, int x, int y, const std::vector<std::string>& lines, const char* extra) {
+  s << "<text x=\"" << x << "\" y=\"" << y << "\" text-anchor=\"middle\"" << extra << ">";
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    s << "<tspan x=\"" << x << "\" dy=\"" << (i == 0 ? 0 : 13) << "\">" << xml_escape(lines[i]) << "</tspan>";
+  s << "</text>\n";
+}
+}  // namespace
+
 std::string to_svg(const diagram& d, const std::string& title) {
-  constexpr int col_w = 260, left = 140, top = 70, row_h = 26, note_half = 126;
+  constexpr int col_w = 260, left = 140, top = 70, note_half = 126, line_h = 13;
+  using st = diagram_item::style;
   std::map<std::string, int> x_of;
   for (std::size_t i = 0; i < d.participants.size(); ++i)
     x_of[d.participants[i].first] = left + static_cast<int>(i) * col_w;
-  const int width = left * 2 + static_cast<int>(d.participants.size() - 1) * col_w;
-  const std::size_t rows = d.items.size() + (d.omitted ? 1 : 0);
-  const int height = top + 40 + static_cast<int>(rows) * row_h + 40;
+  const int lanes_w = left * 2 + static_cast<int>(d.participants.size() - 1) * col_w;
+  const int title_w = 20 + static_cast<int>(title.size()) * 86 / 10;  // 14 px bold monospace
+  const int width = std::max(lanes_w, title_w);
+  const std::size_t arrow_chars = glyphs(col_w - 10);
+
+  // Lay the rows out first: a row is as tall as its wrapped text; a break is a band of its own.
+  struct row {
+    int y = 0;  // baseline of the arrow, or top of the note
+    std::vector<std::string> lines;
+  };
+  std::vector<row> rows(d.items.size());
+  int y = top + 20;
+  for (std::size_t i = 0; i < d.items.size(); ++i) {
+    const auto& it = d.items[i];
+    row& r = rows[i];
+    if (it.kind == st::activate || it.kind == st::deactivate) {
+      r.y = y;
+      continue;
+    }
+    if (it.kind == st::note || it.kind == st::gap) {
+      const int x1 = x_of[it.from], x2 = x_of[it.to];
+      const int lo = std::min(x1, x2) - note_half, hi = std::max(x1, x2) + note_half;
+      r.lines = wrap(it.text, glyphs(hi - lo));
+      r.y = y;
+      y += static_cast<int>(r.lines.size()) * line_h + (it.kind == st::gap ? 22 : 12);
+    } else {
+      const int span = std::abs(x_of[it.to] - x_of[it.from]);
+      r.lines = wrap(it.text, std::max(arrow_chars, glyphs(span - 10)));
+      y += static_cast<int>(r.lines.size()) * line_h + 4;
+      r.y = y;
+      y += 10;
+    }
+  }
+  if (d.omitted) y += 20;
+  const int height = y + 30;
+
   std::ostringstream s;
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
     << "\" viewBox=\"0 0 " << width << " " << height << "\" font-family=\"monospace\" font-size=\"11\">\n"
@@ -269,36 +434,58 @@ std::string to_svg(const diagram& d, const std::string& title) {
       << "</text>\n<line x1=\"" << x << "\" y1=\"60\" x2=\"" << x << "\" y2=\"" << height - 20
       << "\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n";
   }
-  using st = diagram_item::style;
-  int y = top + 30;
-  const std::size_t arrow_chars = static_cast<std::size_t>(col_w - 10) * 10 / 66;
-  for (const auto& it : d.items) {
+  // Charging bars under everything else: from the pile's idle -> charging to charging -> idle (or the end).
+  std::map<std::string, int> bar_from;
+  auto bar = [&](const std::string& p, int from, int to) {
+    s << "<rect x=\"" << x_of[p] - 6 << "\" y=\"" << from << "\" width=\"12\" height=\"" << std::max(to - from, 2)
+      << "\" fill=\"#9fd49f\" stroke=\"#383\"><title>charging</title></rect>\n";
+  };
+  for (std::size_t i = 0; i < d.items.size(); ++i) {
+    const auto& it = d.items[i];
+    if (it.kind == st::activate) bar_from[it.from] = rows[i].y;
+    if (it.kind == st::deactivate)
+      if (auto b = bar_from.find(it.from); b != bar_from.end()) bar(it.from, b->second, rows[i].y), bar_from.erase(b);
+  }
+  for (const auto& [p, from] : bar_from) bar(p, from, y);
+
+  for (std::size_t i = 0; i < d.items.size(); ++i) {
+    const auto& it = d.items[i];
+    const row& r = rows[i];
     const int x1 = x_of[it.from], x2 = x_of[it.to];
-    if (it.kind == st::note) {
+    if (it.kind == st::activate || it.kind == st::deactivate) continue;
+    if (it.kind == st::gap) {
+      // A break across every lifeline: two zigzags, the quiet time written between them.
+      const int h = static_cast<int>(r.lines.size()) * line_h + 14;
+      for (int edge : {r.y, r.y + h}) {
+        s << "<polyline fill=\"none\" stroke=\"#777\" points=\"";
+        for (int x = 0, k = 0; x <= width; x += 8, ++k) s << x << "," << edge + (k % 2 ? 3 : -3) << " ";
+        s << "\"/>\n";
+      }
+      s << "<rect x=\"0\" y=\"" << r.y + 4 << "\" width=\"" << width << "\" height=\"" << h - 8
+        << "\" fill=\"#f2f2f2\"/>\n";
+      svg_lines(s, width / 2, r.y + 15, r.lines, " fill=\"#444\" font-style=\"italic\"");
+    } else if (it.kind == st::note) {
       const int lo = std::min(x1, x2) - note_half, hi = std::max(x1, x2) + note_half;
-      const std::size_t chars = static_cast<std::size_t>(hi - lo - 8) * 10 / 66;  // 11 px monospace: ~6.6 px a glyph
+      const int h = static_cast<int>(r.lines.size()) * line_h + 7;
       const bool loud = it.text.find("FAULT") != std::string::npos || it.text.find("DUPLICATED") != std::string::npos;
-      s << "<rect x=\"" << lo << "\" y=\"" << y - 15 << "\" width=\"" << hi - lo << "\" height=\"20\" fill=\""
-        << (loud ? "#fde2c8" : "#fff8c4") << "\" stroke=\"#b9a\"/><text x=\"" << (lo + hi) / 2 << "\" y=\"" << y - 1
-        << "\" text-anchor=\"middle\"><title>" << xml_escape(it.text) << "</title>"
-        << xml_escape(truncate(it.text, chars)) << "</text>\n";
+      s << "<rect x=\"" << lo << "\" y=\"" << r.y << "\" width=\"" << hi - lo << "\" height=\"" << h << "\" fill=\""
+        << (loud ? "#fde2c8" : "#fff8c4") << "\" stroke=\"#b9a\"/>\n";
+      svg_lines(s, (lo + hi) / 2, r.y + 12, r.lines, "");
     } else {
       const bool lost = it.kind == st::lost;
       const int end = lost ? (x1 + x2) / 2 : x2;  // a lost frame stops halfway, at a cross
-      s << "<line x1=\"" << x1 << "\" y1=\"" << y << "\" x2=\"" << end << "\" y2=\"" << y << "\" stroke=\""
+      s << "<line x1=\"" << x1 << "\" y1=\"" << r.y << "\" x2=\"" << end << "\" y2=\"" << r.y << "\" stroke=\""
         << (lost ? "#c00" : "#333") << "\"" << (it.kind == st::reply ? " stroke-dasharray=\"5 3\"" : "")
         << (lost ? "" : " marker-end=\"url(#arrow)\"") << "/>\n";
       if (lost)
-        s << "<text x=\"" << end << "\" y=\"" << y + 4 << "\" text-anchor=\"middle\" fill=\"#c00\" font-size=\"14\""
-             " font-weight=\"bold\">x</text>\n";
-      s << "<text x=\"" << (x1 + x2) / 2 << "\" y=\"" << y - 4 << "\" text-anchor=\"middle\""
-        << (lost ? " fill=\"#c00\"" : "") << "><title>" << xml_escape(it.text) << "</title>"
-        << xml_escape(truncate(it.text, arrow_chars)) << "</text>\n";
+        s << "<text x=\"" << end << "\" y=\"" << r.y + 4
+          << "\" text-anchor=\"middle\" fill=\"#c00\" font-size=\"14\" font-weight=\"bold\">x</text>\n";
+      const int first_line = r.y - 4 - static_cast<int>(r.lines.size() - 1) * line_h;
+      svg_lines(s, (x1 + x2) / 2, first_line, r.lines, lost ? " fill=\"#c00\"" : "");
     }
-    y += row_h;
   }
   if (d.omitted)
-    s << "<text x=\"10\" y=\"" << y << "\">" << d.omitted << " more events not drawn (raise --items-max)</text>\n";
+    s << "<text x=\"10\" y=\"" << y - 4 << "\">" << d.omitted << " more events not drawn (raise --items-max)</text>\n";
   s << "</svg>\n";
   return s.str();
 }

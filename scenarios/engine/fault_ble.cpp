@@ -14,10 +14,16 @@ std::map<std::string, std::uint64_t> connect_attempts(const world_parts& parts) 
   return out;
 }
 
-// Frames on the pile's links, and the connection attempts of the phones near it during the window. Attempts
+std::uint64_t frames_sent_on(const fault_context& cx, const ble_fault& b) {
+  std::uint64_t n = 0;
+  for (const std::string& pile : b.piles) n += cx.parts.ble->frames_sent_on(pile);
+  return n;
+}
+
+// Frames on the piles' links, and the connection attempts of the phones near it during the window. Attempts
 // are counted per phone, not per pile, so only phones that were near the pile in the window count.
-void observe_window(fault_record& r, const fault_context& cx) {
-  r.seen.traffic_after = cx.parts.ble->frames_sent_on(r.target);
+void observe_window(fault_record& r, const fault_context& cx, const ble_fault& b) {
+  r.seen.traffic_after = frames_sent_on(cx, b);
   const auto now = connect_attempts(cx.parts);
   r.seen.attempts_before = 0;
   r.seen.attempts_after = 0;
@@ -47,41 +53,45 @@ sim::ble_model model_of(const ble_fault& b, const sim::ble_model& base, run_draw
 }
 
 void begin(fault_record& r, fault_context& cx, const ble_fault& b, const sim::ble_model& m) {
-  cx.k.trace().event(cx.k.now(), "fault", "begin", {{"fault", "ble"}, {"pile", b.pile}});
-  r.seen.traffic_before = cx.parts.ble->frames_sent_on(b.pile);
+  cx.k.trace().event(cx.k.now(), "fault", "begin", {{"fault", "ble"}, {"pile", r.target}});
+  r.seen.traffic_before = frames_sent_on(cx, b);
   r.attempts_at_begin = connect_attempts(cx.parts);
   r.active = true;
-  for (const std::string& user : cx.physics.phones_near(b.pile)) r.near_phones.insert(user);
-  cx.parts.ble->for_each_on(b.pile, [&](const std::string&, sim::ble_link& l) {
-    if (b.disconnect && l.connected()) {
-      l.disconnect("fault");
-      r.seen.changed_state = true;
-    }
-    if (b.changes_model()) l.set_model(m);
-  });
-  if (b.changes_model()) cx.parts.ble->set_new_link_model(b.pile, m);
+  for (const std::string& pile : b.piles) {
+    for (const std::string& user : cx.physics.phones_near(pile)) r.near_phones.insert(user);
+    cx.parts.ble->for_each_on(pile, [&](const std::string&, sim::ble_link& l) {
+      if (b.disconnect && l.connected()) {
+        l.disconnect("fault");
+        r.seen.changed_state = true;
+      }
+      if (b.changes_model()) l.set_model(m);
+    });
+    if (b.changes_model()) cx.parts.ble->set_new_link_model(pile, m);
+  }
 }
 
 void end(fault_record& r, fault_context& cx, const ble_fault& b) {
-  cx.k.trace().event(cx.k.now(), "fault", "end", {{"fault", "ble"}, {"pile", b.pile}});
+  cx.k.trace().event(cx.k.now(), "fault", "end", {{"fault", "ble"}, {"pile", r.target}});
   r.observe_end(r);
   r.active = false;
   link_registry& ble = *cx.parts.ble;
-  ble.for_each_on(b.pile, [&](const std::string&, sim::ble_link& l) { l.set_model(ble.default_model()); });
-  ble.set_new_link_model(b.pile, ble.default_model());
+  for (const std::string& pile : b.piles) {
+    ble.for_each_on(pile, [&](const std::string&, sim::ble_link& l) { l.set_model(ble.default_model()); });
+    ble.set_new_link_model(pile, ble.default_model());
+  }
 }
 
 }  // namespace
 
 void plan_fault(fault_record& r, const ble_fault& b, fault_context& cx) {
   r.kind = "ble";
-  r.target = b.pile;
-  r.watched_pile = b.pile;
+  r.target = b.site.empty() ? b.pile : b.site;
+  r.watched_piles.insert(b.piles.begin(), b.piles.end());
   const sim::ble_model m = model_of(b, cx.parts.ble->default_model(), cx.draws);
   const bool lasts = b.changes_model();  // something stays changed until the window ends
   // A bare disconnect is an instant: nothing stays changed after it, so it heals at once.
   if (!lasts && r.window_end_us == sim::time_max) r.end_us = r.at_us;
-  if (lasts) r.observe_end = [&cx](fault_record& rec) { observe_window(rec, cx); };
+  if (lasts) r.observe_end = [&cx, &b](fault_record& rec) { observe_window(rec, cx, b); };
   cx.k.at(r.at_us, [&r, &cx, b, m] { begin(r, cx, b, m); });
   if (lasts && r.window_end_us != sim::time_max) cx.k.at(r.window_end_us, [&r, &cx, b] { end(r, cx, b); });
 }

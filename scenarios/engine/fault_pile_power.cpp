@@ -6,13 +6,15 @@ namespace pilesim::scenarios {
 
 void plan_fault(fault_record& r, const pile_power_fault& p, fault_context& cx) {
   r.kind = "pile";
-  r.target = p.pile;
-  cx.k.at(r.at_us, [&r, &cx, p] {
+  r.target = p.site.empty() ? p.pile : p.site;
+  cx.k.at(r.at_us, [&r, &cx, &p] {
     r.seen.changed_state = true;
-    cx.parts.piles.at(p.pile).actor->power_off();
+    for (const std::string& pile : p.piles) cx.parts.piles.at(pile).actor->power_off();
   });
   if (r.window_end_us != sim::time_max)
-    cx.k.at(r.window_end_us, [&cx, p] { cx.parts.piles.at(p.pile).actor->power_on(); });
+    cx.k.at(r.window_end_us, [&cx, &p] {
+      for (const std::string& pile : p.piles) cx.parts.piles.at(pile).actor->power_on();
+    });
 }
 
 }  // namespace pilesim::scenarios

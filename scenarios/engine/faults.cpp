@@ -25,7 +25,7 @@ void fault_injector::schedule(const std::vector<fault>& faults) {
 
 void fault_injector::phone_near(const std::string& user, const std::string& pile) {
   for (fault_record& r : records_)
-    if (r.active && r.watched_pile == pile) r.near_phones.insert(user);
+    if (r.active && r.watched_piles.count(pile) > 0) r.near_phones.insert(user);
 }
 
 std::vector<played_fault> fault_injector::finish() {

@@ -48,7 +48,7 @@ struct fault_record {
   std::string kind;                            // ble | wan | server | pile, as reports name it
   std::string target;
   bool active = false;                         // between its begin and its end (kept where phones are watched)
-  std::string watched_pile;                    // phones coming near this pile while active are counted
+  std::set<std::string> watched_piles;         // phones coming near these piles while active are counted
   std::set<std::string> near_phones;           // those phones (and the ones near at its begin)
   std::map<std::string, std::uint64_t> attempts_at_begin;  // every phone's connection attempts at its begin
   fault_observations seen;

@@ -41,14 +41,15 @@ constexpr std::size_t ids_listed_max = 10;  // "unknown user 'x' (users: a, b, .
 
 // Keys of format 1.1 (SCENARIOS.md) that this loader does not read yet, by where they belong (list indices
 // written []): named as such, rather than as unknown. A key leaves this table when the loader learns it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 6> keys_not_read_yet{{
-    {"", "fleet"},
-    {"", "workload"},
+constexpr std::array<std::pair<std::string_view, std::string_view>, 2> keys_not_read_yet{{
     {"piles[]", "clock"},
-    {"faults[].ble", "site"},
     {"faults[].pile", "clock_reset"},
-    {"faults[].pile", "site"},
 }};
+// A generated fleet: ids are <prefix><n>, so a prefix this long still leaves room for the number and `-car`.
+constexpr std::size_t prefix_len_max = 16;
+constexpr std::int64_t fleet_piles_max = 1'000'000;
+constexpr std::int64_t fleet_users_max = 10'000'000;
+constexpr std::int64_t sessions_per_day_max_ppm = 1000 * 1'000'000;
 
 // "faults[3].ble" -> "faults[].ble"
 std::string without_indices(std::string_view where) {
@@ -190,15 +191,33 @@ struct id_register {
   std::string_view noun;  // "pile", "user", "vehicle"
   std::vector<std::string> ids;                        // in file order, for messages
   std::unordered_map<std::string, yaml_pos> declared;  // id -> where it was declared
+  // Generated ids <gen_prefix>1 .. <gen_prefix><gen_count> (`fleet`), recognised by their form, never stored.
+  std::string gen_prefix;
+  std::int64_t gen_count = 0;
 
-  bool has(const std::string& id) const { return declared.count(id) > 0; }
+  // The n of a generated id, or 0.
+  std::int64_t generated(std::string_view id) const {
+    if (gen_count == 0 || !id.starts_with(gen_prefix)) return 0;
+    const std::string_view digits = id.substr(gen_prefix.size());
+    if (digits.empty() || digits.size() > 10 || digits[0] == '0') return 0;
+    std::int64_t v = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return 0;
+      v = v * 10 + (c - '0');
+    }
+    return v <= gen_count ? v : 0;
+  }
+  bool has(const std::string& id) const { return declared.count(id) > 0 || generated(id) > 0; }
 
   // "users: alice, bob" or "users: U1, ..., U10 and 99990 more"
   std::string listed() const {
-    if (ids.empty()) return "no " + std::string(noun) + "s are defined";
+    if (ids.empty() && gen_count == 0) return "no " + std::string(noun) + "s are defined";
     std::string out = std::string(noun) + "s: ";
     for (std::size_t i = 0; i < ids.size() && i < ids_listed_max; ++i) out += (i ? ", " : "") + ids[i];
     if (ids.size() > ids_listed_max) out += " and " + std::to_string(ids.size() - ids_listed_max) + " more";
+    if (gen_count > 0)
+      out += std::string(ids.empty() ? "" : "; ") + "generated " + gen_prefix + "1.." + gen_prefix +
+             std::to_string(gen_count);
     return out;
   }
 };
@@ -315,6 +334,31 @@ class converter {
       return std::nullopt;
     }
     return v;
+  }
+
+  // An exact whole number within [lo, hi], for counts that may be larger than count_within() takes.
+  std::optional<std::int64_t> count_in(const yaml_node& n, const std::string& path, std::int64_t lo, std::int64_t hi) {
+    auto v = exact<std::int64_t>(n, path, "a whole number", [hi](std::string_view t) { return parse_count(t, hi); });
+    if (v && *v < lo) {
+      error(n.pos, path + ": must be from " + std::to_string(lo) + " to " + std::to_string(hi));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // A share of something, from 0 to 1, exact.
+  std::optional<std::uint32_t> share(const yaml_node& n, const std::string& path) {
+    return exact<std::uint32_t>(n, path, "a share from 0 to 1", parse_probability_ppb);
+  }
+
+  // A range (or one value) of durations, each end longer than 0s.
+  std::optional<drawn<sim::time_us>> positive_durations(const yaml_node& n, const std::string& path) {
+    auto d = ranged<sim::time_us>(n, path, "a duration", parse_duration_us);
+    if (d && d->lo <= 0) {
+      error(n.pos, path + ": must be longer than 0s");
+      return std::nullopt;
+    }
+    return d;
   }
 
   // A BLE connection must survive two missed connection events: the timeout is more than 2 x the interval.
@@ -492,6 +536,17 @@ class converter {
   void convert_steps(const yaml_node& n, scenario& s);
   void convert_step_params(const map_view& m, step_action action, const std::string& path, step& st);
   void convert_faults(const yaml_node& n, scenario& s);
+  void convert_fleet(const yaml_node& n, scenario& s);
+  void convert_fleet_piles(const yaml_node& n, const std::string& path, scenario& s);
+  void convert_fleet_users(const yaml_node& n, const std::string& path, scenario& s);
+  std::optional<fleet_vehicle_config> convert_fleet_vehicle(const yaml_node& n, const std::string& path);
+  void convert_workload(const yaml_node& n, scenario& s);
+  std::optional<std::string> prefix(const yaml_node& n, const std::string& path);
+  // `site: S7` of a fault: the site's piles in id order, or nullopt (reported).
+  std::optional<std::vector<std::string>> site_piles(const yaml_node& n, const std::string& path);
+  // A fault's target: `pile_key: <pile>` or `site: <site>`, exactly one; fills pile or site and piles.
+  bool fault_target(map_view& m, const std::string& path, std::string_view pile_key, std::string& pile,
+                    std::string& site, std::vector<std::string>& piles);
   std::optional<fault_kind> convert_fault_kind(const map_view& m, const std::string& path);
   std::optional<ble_fault> convert_ble_fault(const yaml_node& n, const std::string& path);
   void convert_ble_fault_timing(const map_view& m, ble_fault& b);
@@ -514,6 +569,10 @@ class converter {
   // Two users with one vehicle id would be two cars with one name in every trace and token.
   id_register vehicles_{"vehicle", {}, {}};
   std::unordered_set<std::string> without_vehicle_;  // users who cannot `start`; looked up, never iterated
+  bool generated_without_vehicle_ = false;           // the fleet's users have no vehicle
+  std::optional<fleet_piles_config> fleet_piles_;    // for `site:` references
+  bool fleet_piles_written_ = false;                 // even if malformed: its own errors say what is wrong
+  bool fleet_users_written_ = false;
   std::optional<sim::time_us> until_us_;  // absent when missing or malformed: nothing is checked against it
   ble_link_config links_ble_;
   std::string until_text_;
@@ -577,7 +636,7 @@ scenario converter::convert(const yaml_node& root) {
   }
   map_view top(*this, root, "",
                {"name", "description", "seed", "until", "currency", "tariff", "piles", "users", "links", "steps",
-                "faults", "expect", "format"},
+                "faults", "expect", "format", "fleet", "workload"},
                false);
   if (!top.valid()) return s;
   convert_top(top, s);
@@ -585,6 +644,9 @@ scenario converter::convert(const yaml_node& root) {
   if (const auto* n = top.get("tariff")) s.tariff = convert_tariff(*n, "tariff", s.tariff);
   if (const auto* n = top.get("piles")) convert_piles(*n, s);
   if (const auto* n = top.get("users")) convert_users(*n, s);
+  // After the listed piles and users, whose ids the generated ones must not take; before anything names an id.
+  if (const auto* n = top.get("fleet")) convert_fleet(*n, s);
+  if (const auto* n = top.get("workload")) convert_workload(*n, s);
   if (const auto* n = top.get("links")) convert_links(*n, s.links);
   links_ble_ = s.links.ble;  // what a ble fault's timing is checked against
   if (const auto* n = top.get("steps")) convert_steps(*n, s);
@@ -829,7 +891,8 @@ void converter::convert_steps(const yaml_node& n, scenario& s) {
     } else {
       st.action = *action;
       convert_step_params(m, *action, path, st);
-      if (*action == step_action::start && without_vehicle_.count(st.user) > 0)
+      if (*action == step_action::start &&
+          (without_vehicle_.count(st.user) > 0 || (generated_without_vehicle_ && users_.generated(st.user) > 0)))
         error(m.get("do")->pos, path + ": user '" + st.user + "' has no vehicle to charge");
     }
     if (ok) s.steps.push_back(std::move(st));
@@ -954,18 +1017,10 @@ std::optional<fault_kind> converter::convert_fault_kind(const map_view& m, const
 }
 
 std::optional<pile_power_fault> converter::convert_pile_fault(const yaml_node& n, const std::string& path) {
-  map_view pm(*this, n, path, {"id", "power"}, false);
+  map_view pm(*this, n, path, {"id", "site", "power"}, false);
   if (!pm.valid()) return std::nullopt;
   pile_power_fault p;
-  bool ok = true;
-  // `site:` (format 1.1, not read yet) stands in for `id` and has its own error: no "missing id" as well.
-  if (const auto* x = pm.get("site") ? pm.get("id") : pm.require("id")) {
-    auto id_value = ref(*x, pm.path("id"), piles_);
-    ok = id_value.has_value();
-    if (id_value) p.pile = *id_value;
-  } else {
-    ok = false;
-  }
+  bool ok = fault_target(pm, path, "id", p.pile, p.site, p.piles);
   if (const auto* x = pm.require("power")) {
     // YAML 1.1 would read `off` as false; this loader reads words, so `off` stays the word people wrote.
     const std::string* t = text(*x, pm.path("power"), "'off'");
@@ -981,19 +1036,12 @@ std::optional<pile_power_fault> converter::convert_pile_fault(const yaml_node& n
 std::optional<ble_fault> converter::convert_ble_fault(const yaml_node& n, const std::string& path) {
   const std::size_t errors_before = total_;
   map_view m(*this, n, path,
-             {"pile", "loss", "delay", "duplicate", "mtu", "disconnect", "reorder", "conn_interval",
+             {"pile", "site", "loss", "delay", "duplicate", "mtu", "disconnect", "reorder", "conn_interval",
               "supervision_timeout", "connect_failure", "corrupt", "packets_per_event"},
              false);
   if (!m.valid()) return std::nullopt;
   ble_fault b;
-  bool ok = true;
-  if (const auto* x = m.get("site") ? m.get("pile") : m.require("pile")) {
-    auto p = ref(*x, m.path("pile"), piles_);
-    ok = p.has_value();
-    if (p) b.pile = *p;
-  } else {
-    ok = false;
-  }
+  bool ok = fault_target(m, path, "pile", b.pile, b.site, b.piles);
   auto probability = [&](std::string_view key, std::optional<drawn<std::uint32_t>>& out) {
     if (const auto* x = m.get(key))
       out = ranged<std::uint32_t>(*x, m.path(key), "a probability", parse_probability_ppb);
@@ -1021,6 +1069,257 @@ std::optional<ble_fault> converter::convert_ble_fault(const yaml_node& n, const 
                         "conn_interval, supervision_timeout, connect_failure, corrupt, packets_per_event)");
   if (!ok || !changes) return std::nullopt;
   return b;
+}
+
+bool converter::fault_target(map_view& m, const std::string& path, std::string_view pile_key, std::string& pile,
+                             std::string& site, std::vector<std::string>& piles) {
+  const yaml_node* p = m.get(pile_key);
+  const yaml_node* st = m.get("site");
+  if (p && st) {
+    error(st->pos, path + ": give " + std::string(pile_key) + " or site, not both");
+    return false;
+  }
+  if (st) {
+    auto list = site_piles(*st, m.path("site"));
+    if (!list) return false;
+    site = st->text;
+    piles = std::move(*list);
+    return true;
+  }
+  if (!p) {
+    if (m.valid())
+      error(m.node().pos, "missing required key '" + std::string(pile_key) + "' in " + path + " (or site)");
+    return false;
+  }
+  auto id_value = ref(*p, m.path(pile_key), piles_);
+  if (!id_value) return false;
+  pile = *id_value;
+  piles = {*id_value};
+  return true;
+}
+
+std::optional<std::vector<std::string>> converter::site_piles(const yaml_node& n, const std::string& path) {
+  const std::string* t = text(n, path, "a site id");
+  if (!t) return std::nullopt;
+  std::int64_t site = 0;
+  if (fleet_piles_ && t->starts_with("S") && t->size() > 1 && t->size() <= 11 && (*t)[1] != '0' &&
+      std::all_of(t->begin() + 1, t->end(), [](char c) { return c >= '0' && c <= '9'; }))
+    site = std::stoll(t->substr(1));
+  if (site < 1 || !fleet_piles_ || site > fleet_piles_->sites) {
+    if (fleet_piles_ || !fleet_piles_written_)
+      error(n.pos, path + ": unknown site '" + *t + "' (" +
+                       (fleet_piles_ ? "sites: S1..S" + std::to_string(fleet_piles_->sites)
+                                     : std::string("sites come from fleet.piles, which is not given")) +
+                       ")");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (std::int64_t i = fleet_piles_->first_of(site); i < fleet_piles_->first_of(site + 1); ++i)
+    out.push_back(fleet_piles_->id(i));
+  return out;
+}
+
+std::optional<std::string> converter::prefix(const yaml_node& n, const std::string& path) {
+  const std::string* t = text(n, path, "an id prefix");
+  if (!t) return std::nullopt;
+  const bool ok = !t->empty() && t->size() <= prefix_len_max && std::all_of(t->begin(), t->end(), valid_id_char);
+  if (!ok) {
+    error(n.pos, path + ": bad prefix '" + *t + "' (1 to " + std::to_string(prefix_len_max) +
+                     " letters, digits, '_', '-' or '.')");
+    return std::nullopt;
+  }
+  return *t;
+}
+
+void converter::convert_fleet(const yaml_node& n, scenario& s) {
+  map_view m(*this, n, "fleet", {"piles", "users"});
+  if (!m.valid()) return;
+  fleet_piles_written_ = m.get("piles") != nullptr;
+  fleet_users_written_ = m.get("users") != nullptr;
+  if (const auto* x = m.get("piles")) convert_fleet_piles(*x, m.path("piles"), s);
+  if (const auto* x = m.get("users")) convert_fleet_users(*x, m.path("users"), s);
+  if (!m.get("piles") && !m.get("users")) error(n.pos, "fleet: give piles, users or both");
+}
+
+// A listed id that a fleet would generate too is an error at the listed one: two things with one name.
+template <class F>
+void clashes(const id_register& r, F report) {
+  for (const std::string& id : r.ids)
+    if (r.generated(id) > 0) report(id, r.declared.at(id));
+}
+
+void converter::convert_fleet_piles(const yaml_node& n, const std::string& path, scenario& s) {
+  map_view m(*this, n, path, {"count", "prefix", "power_kw", "sites", "bill_store"});
+  if (!m.valid()) return;
+  fleet_piles_config f;
+  f.pos = to_source(n.pos);
+  bool ok = true;
+  if (const auto* x = m.require("count")) {
+    auto c = count_in(*x, m.path("count"), 1, fleet_piles_max);
+    ok = c.has_value();
+    if (c) f.count = *c;
+  } else {
+    ok = false;
+  }
+  if (const auto* x = m.get("prefix")) {
+    auto p = prefix(*x, m.path("prefix"));
+    ok = ok && p.has_value();
+    if (p) f.prefix = *p;
+  }
+  if (const auto* x = m.require("power_kw")) {
+    auto w = ranged<std::int64_t>(*x, m.path("power_kw"), "a number of kW",
+                                  [](std::string_view t) { return parse_scaled_decimal(t, 3); });
+    if (w && w->lo == 0) error(x->pos, m.path("power_kw") + ": must be more than 0");
+    else if (w) f.power_w = *w;
+  }
+  f.sites = f.count;
+  if (const auto* x = m.get("sites")) {
+    auto c = count_in(*x, m.path("sites"), 1, fleet_piles_max);
+    if (c && ok && *c > f.count) {
+      error(x->pos, m.path("sites") + ": " + std::to_string(*c) + " sites for " + std::to_string(f.count) +
+                        " piles (every site needs at least one pile)");
+      ok = false;
+    } else if (c) {
+      f.sites = *c;
+    } else {
+      ok = false;
+    }
+  }
+  if (const auto* x = m.get("bill_store")) {
+    if (auto c = count_in(*x, m.path("bill_store"), 1, bill_store_max)) f.bill_store = *c;
+  }
+  if (!ok) return;
+  piles_.gen_prefix = f.prefix;
+  piles_.gen_count = f.count;
+  clashes(piles_, [&](const std::string& id, const yaml_pos& at) {
+    error(at, "pile id '" + id + "' is also generated by fleet.piles (" + f.id(1) + ".." + f.id(f.count) + " at " +
+                  at_text(n.pos) + ")");
+  });
+  fleet_piles_ = f;
+  s.fleet.piles = f;
+}
+
+std::optional<fleet_vehicle_config> converter::convert_fleet_vehicle(const yaml_node& n, const std::string& path) {
+  map_view m(*this, n, path, {"battery_kwh", "soc", "max_ac_kw"});
+  if (!m.valid()) return std::nullopt;
+  fleet_vehicle_config v;
+  bool ok = true;
+  auto kw = [](std::string_view t) { return parse_scaled_decimal(t, 3); };
+  if (const auto* x = m.require("battery_kwh")) {
+    auto wh = ranged<std::int64_t>(*x, m.path("battery_kwh"), "a number of kWh", kw);
+    if (wh && wh->lo == 0) error(x->pos, m.path("battery_kwh") + ": must be more than 0");
+    if (wh && wh->lo > 0) v.battery_wh = *wh;
+    else ok = false;
+  } else {
+    ok = false;
+  }
+  if (const auto* x = m.require("soc")) {
+    auto ppm = ranged<std::int64_t>(*x, m.path("soc"), "a number in [0, 1]", parse_fraction_ppm);
+    if (ppm) v.soc_ppm = *ppm;
+    else ok = false;
+  } else {
+    ok = false;
+  }
+  if (const auto* x = m.get("max_ac_kw")) {
+    auto w = exact<std::int64_t>(*x, m.path("max_ac_kw"), "a number of kW", kw);
+    if (w && *w == 0) error(x->pos, m.path("max_ac_kw") + ": must be more than 0");
+    if (w && *w > 0) v.max_ac_w = *w;
+    else ok = false;
+  }
+  if (!ok) return std::nullopt;
+  return v;
+}
+
+void converter::convert_fleet_users(const yaml_node& n, const std::string& path, scenario& s) {
+  map_view m(*this, n, path, {"count", "prefix", "balance", "vehicle"});
+  if (!m.valid()) return;
+  fleet_users_config f;
+  f.pos = to_source(n.pos);
+  bool ok = true;
+  if (const auto* x = m.require("count")) {
+    auto c = count_in(*x, m.path("count"), 1, fleet_users_max);
+    ok = c.has_value();
+    if (c) f.count = *c;
+  } else {
+    ok = false;
+  }
+  if (const auto* x = m.get("prefix")) {
+    auto p = prefix(*x, m.path("prefix"));
+    ok = ok && p.has_value();
+    if (p) f.prefix = *p;
+  }
+  if (const auto* x = m.get("balance")) {
+    if (auto b = ranged<money>(*x, m.path("balance"), "an amount", parse_amount)) f.balance = *b;
+  }
+  if (const auto* x = m.get("vehicle")) {
+    f.vehicle = convert_fleet_vehicle(*x, m.path("vehicle"));
+    ok = ok && f.vehicle.has_value();
+  }
+  if (!ok) return;
+  generated_without_vehicle_ = !m.get("vehicle");
+  users_.gen_prefix = f.prefix;
+  users_.gen_count = f.count;
+  clashes(users_, [&](const std::string& id, const yaml_pos& at) {
+    error(at, "user id '" + id + "' is also generated by fleet.users (" + f.id(1) + ".." + f.id(f.count) + " at " +
+                  at_text(n.pos) + ")");
+  });
+  // Generated vehicles are <user>-car: a listed vehicle with such a name would be two cars with one id.
+  if (f.vehicle)
+    for (const std::string& id : vehicles_.ids)
+      if (id.ends_with("-car") && users_.generated(std::string_view(id).substr(0, id.size() - 4)) > 0)
+        error(vehicles_.declared.at(id), "vehicle id '" + id + "' is also generated by fleet.users (the vehicle of " +
+                                             id.substr(0, id.size() - 4) + ")");
+  s.fleet.users = f;
+}
+
+void converter::convert_workload(const yaml_node& n, scenario& s) {
+  map_view m(*this, n, "workload",
+             {"sessions_per_user_per_day", "reserve_first", "reserve_ahead", "no_show", "amount", "stay",
+              "return_after", "never_return", "no_signal"});
+  if (!m.valid()) return;
+  workload_config w;
+  w.pos = to_source(n.pos);
+  if (const auto* x = m.require("sessions_per_user_per_day")) {
+    auto v = exact<std::int64_t>(*x, m.path("sessions_per_user_per_day"), "a number of sessions",
+                                 [](std::string_view t) { return parse_scaled_decimal(t, 6); });
+    if (v && (*v <= 0 || *v > sessions_per_day_max_ppm))
+      error(x->pos, m.path("sessions_per_user_per_day") + ": must be more than 0 and at most 1000");
+    else if (v) w.sessions_per_day_ppm = *v;
+  }
+  const std::pair<const char*, std::uint32_t workload_config::*> shares[] = {
+      {"reserve_first", &workload_config::reserve_first_ppb},
+      {"no_show", &workload_config::no_show_ppb},
+      {"never_return", &workload_config::never_return_ppb},
+      {"no_signal", &workload_config::no_signal_ppb}};
+  for (const auto& [key, field] : shares)
+    if (const auto* x = m.get(key))
+      if (auto v = share(*x, m.path(key))) w.*field = *v;
+  const std::pair<const char*, drawn<sim::time_us> workload_config::*> durations[] = {
+      {"reserve_ahead", &workload_config::reserve_ahead_us},
+      {"stay", &workload_config::stay_us},
+      {"return_after", &workload_config::return_after_us}};
+  bool times_ok = true;
+  for (const auto& [key, field] : durations)
+    if (const auto* x = m.get(key)) {
+      auto d = positive_durations(*x, m.path(key));
+      times_ok = times_ok && d.has_value();
+      if (d) w.*field = *d;
+    }
+  if (const auto* x = m.require("amount")) {
+    auto a = ranged<money>(*x, m.path("amount"), "an amount", parse_amount);
+    if (a && a->lo.minor == 0)
+      error(x->pos, m.path("amount") + ": must be more than 0.00 (a start freezes what the session may spend)");
+    else if (a) w.amount = *a;
+  }
+  if (times_ok && w.return_after_us.lo <= w.stay_us.hi)
+    error((m.get("return_after") ? m.get("return_after") : &n)->pos,
+          "workload: return_after must be longer than stay (the user leaves before coming back), " +
+              duration_text(w.return_after_us.lo) + " is not longer than " + duration_text(w.stay_us.hi));
+  if (!fleet_users_written_) error(n.pos, "workload: its sessions are the generated users', and fleet.users is not given");
+  else if (s.fleet.users && !s.fleet.users->vehicle)
+    error(n.pos, "workload: the generated users have no vehicle to charge (give fleet.users.vehicle)");
+  if (!fleet_piles_written_) error(n.pos, "workload: its users go to generated sites, and fleet.piles is not given");
+  s.workload = w;
 }
 
 // conn_interval and supervision_timeout of a ble fault, checked together with the links' values they replace.

@@ -145,9 +145,12 @@ struct step {
   bool keep_data = true;                             // app_restart: storage survives the restart
 };
 
-// A BLE link model change for the phone-pile links of one pile; only what is set changes.
+// A BLE link model change for the phone-pile links of one pile, or of every pile of a site; only what is set
+// changes.
 struct ble_fault {
-  std::string pile;
+  std::string pile;                // empty when the fault names a site
+  std::string site;                // `site: S7` (format 1.1): every pile of a generated site
+  std::vector<std::string> piles;  // the piles it changes: {pile}, or the site's piles in id order
   std::optional<drawn<std::uint32_t>> loss_ppb;
   std::optional<drawn<sim::time_us>> delay_us;
   std::optional<drawn<std::uint32_t>> duplicate_ppb;
@@ -180,9 +183,11 @@ struct server_fault {
   friend constexpr bool operator==(server_fault, server_fault) = default;
 };
 
-// The pile loses power at `at` and reboots when the window ends.
+// The pile (or every pile of a site) loses power at `at` and reboots when the window ends.
 struct pile_power_fault {
-  std::string pile;
+  std::string pile;                // empty when the fault names a site
+  std::string site;
+  std::vector<std::string> piles;  // {pile}, or the site's piles in id order
 };
 
 // One user's app cheats as `kind` says for the window (format 1.1; agent/attack.hpp lists what each does).
@@ -293,6 +298,62 @@ struct expectations {
   located<run_result> result{run_result::pass, {}};
 };
 
+// `fleet.piles` (format 1.1): piles <prefix>1..<prefix><count>, spread evenly over sites S1..S<sites> in
+// blocks (pile i is at site floor((i-1) * sites / count) + 1), listed after the file's own piles.
+struct fleet_piles_config {
+  source_pos pos;
+  std::int64_t count = 0;
+  std::string prefix = "P";
+  drawn<std::int64_t> power_w;  // drawn per pile from "fleet/pile/<id>"
+  std::int64_t sites = 0;       // 1..count; the loader makes it count when the file leaves it out
+  std::int64_t bill_store = 64;
+
+  std::string id(std::int64_t i) const { return prefix + std::to_string(i); }
+  static std::string site_id(std::int64_t n) { return "S" + std::to_string(n); }
+  std::int64_t site_of(std::int64_t i) const { return (i - 1) * sites / count + 1; }
+  // The piles of site n are first_of(n) .. first_of(n + 1) - 1.
+  std::int64_t first_of(std::int64_t n) const { return ((n - 1) * count + sites - 1) / sites + 1; }
+};
+
+struct fleet_vehicle_config {
+  drawn<std::int64_t> battery_wh;
+  drawn<std::int64_t> soc_ppm;
+  std::optional<std::int64_t> max_ac_w;
+};
+
+// `fleet.users`: users <prefix>1..<prefix><count>, each with a wallet and (if given) a vehicle `<id>-car` drawn
+// from "fleet/user/<id>", listed after the file's own users.
+struct fleet_users_config {
+  source_pos pos;
+  std::int64_t count = 0;
+  std::string prefix = "U";
+  drawn<money> balance;
+  std::optional<fleet_vehicle_config> vehicle;
+
+  std::string id(std::int64_t i) const { return prefix + std::to_string(i); }
+  static std::string vehicle_id(std::string_view user) { return std::string(user) + "-car"; }
+};
+
+struct fleet_config {
+  std::optional<fleet_piles_config> piles;
+  std::optional<fleet_users_config> users;
+};
+
+// `workload` (format 1.1): every generated user's sessions, Poisson arrivals over the whole run, each drawn from
+// the user's own stream "workload/<id>" as the run goes.
+struct workload_config {
+  source_pos pos;
+  std::int64_t sessions_per_day_ppm = 0;  // per user (0.2 -> 200000)
+  std::uint32_t reserve_first_ppb = 0;
+  drawn<sim::time_us> reserve_ahead_us{10 * sim::minute, 2 * sim::hour};
+  std::uint32_t no_show_ppb = 0;          // of the reservations
+  drawn<money> amount;
+  drawn<sim::time_us> stay_us{5 * sim::minute, 30 * sim::minute};
+  drawn<sim::time_us> return_after_us{1 * sim::hour, 10 * sim::hour};
+  std::uint32_t never_return_ppb = 0;
+  std::uint32_t no_signal_ppb = 0;        // of the sessions: no signal from the return, for a `stay` draw
+};
+
 struct scenario {
   std::string file;  // as given to the loader, for reports
   std::string name;
@@ -307,6 +368,8 @@ struct scenario {
   links_config links;
   std::vector<step> steps;         // in file order
   std::vector<fault> faults;       // in file order
+  fleet_config fleet;              // generated piles and users, made by the run (fleet.hpp)
+  std::optional<workload_config> workload;
   expectations expect;
 };
 

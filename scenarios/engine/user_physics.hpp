@@ -36,6 +36,11 @@ class user_physics {
   void plug(const std::string& user, const std::string& pile);
   void unplug(const std::string& user);
 
+  // Whether a car is plugged into `pile` now.
+  bool plugged(const std::string& pile) const {
+    auto it = occupied_by_.find(pile);
+    return it != occupied_by_.end() && !it->second.empty();
+  }
   // The users whose phone is in range of `pile` now, in user id order.
   std::vector<std::string> phones_near(const std::string& pile) const;
   // Every stretch a phone was in range of a pile, [from, to); one still open ends at `until`.

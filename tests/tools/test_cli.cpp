@@ -274,6 +274,29 @@ TEST_SUITE("tools/cli") {
     CHECK(m.out.find("DUPLICATED") != std::string::npos);
     CHECK(m.out.find(';', m.out.find('\n')) == std::string::npos);  // no statement separators in the text
 
+    // The happy path as an engineer reads it: each arrow at its own time, money and energy on the arrows that
+    // carry them, the charging as a bar on the pile, the 51 quiet minutes as a break.
+    ran hp = pilesim_stdout("diagram " + f);
+    CHECK(hp.code == 0);
+    const auto line_of = [&](const std::string& what) {
+      const auto at = hp.out.find(what);
+      REQUIRE(at != std::string::npos);
+      const auto start = hp.out.rfind('\n', at) + 1;
+      return hp.out.substr(start, hp.out.find('\n', at) - start);
+    };
+    CHECK(line_of("->>S: ").find("A_alice->>S: 0.00s POST /v1/reservations") != std::string::npos);  // when it left
+    CHECK(line_of("S-->>A_alice: ").find("0.26s 201") != std::string::npos);                        // when it came
+    CHECK(line_of("session 1: frozen 50.00, valid until ").rfind("  S-->>A_alice: ", 0) == 0);
+    CHECK(line_of("bill_reply").find("(bill 1: 6.99 kWh, cost 12.60)") != std::string::npos);
+    CHECK(line_of("/v1/sessions/1/bill").find(": 6.99 kWh, cost 12.60") != std::string::npos);
+    CHECK(hp.out.find("200 reconciled: captured 12.60, refunded 37.40") != std::string::npos);
+    const auto on = hp.out.find("  activate P_P1\n"), off = hp.out.find("  deactivate P_P1\n");
+    CHECK(on != std::string::npos);
+    CHECK(off != std::string::npos);
+    CHECK(on < off);
+    CHECK(hp.out.find("51 min 0 s later") != std::string::npos);
+    CHECK(hp.out.find("10 min 59 s later") != std::string::npos);
+
     const std::string html = temp_path("diagram.html");
     ran h = pilesim("diagram " + f + " --out " + html);
     CHECK(h.code == 0);
@@ -285,6 +308,14 @@ TEST_SUITE("tools/cli") {
     boost::property_tree::ptree tree;
     std::istringstream svg(page.substr(svg_at, svg_end + 6 - svg_at));
     CHECK_NOTHROW(boost::property_tree::read_xml(svg, tree));  // the inline SVG is well-formed XML
+    CHECK(page.find("<title>charging</title>") != std::string::npos);
+    CHECK(page.find("...") == std::string::npos);  // notes and labels wrap; nothing is cut off
+    // The title fits: the picture is at least as wide as it.
+    const auto w_at = page.find("width=\"", svg_at) + 7;
+    const int svg_width = std::stoi(page.substr(w_at));
+    const auto t_at = page.find("font-weight=\"bold\">", svg_at) + 20;
+    const std::size_t title_chars = page.find("</text>", t_at) - t_at;
+    CHECK(svg_width >= static_cast<int>(title_chars) * 8);
   }
 
   TEST_CASE("shrink removes what the failure does not need and the result still fails the same way") {

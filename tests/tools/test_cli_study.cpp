@@ -138,7 +138,7 @@ TEST_SUITE("cli study") {
     CHECK(has(d.out, "    #2 {\"t_us\":0,\"actor\":\"agent/alice\""));  // the events before it
     ran same = pilesim_stdout("diff " + f + " --seed 1 -- --seed 1");
     CHECK(same.code == 0);
-    CHECK(has(same.out, "identical: 52 events"));
+    CHECK(has(same.out, "identical: 53 events"));
   }
 
   TEST_CASE("diff: two --trace files, found through their checkpoints; the trace hash ignores checkpoints") {
@@ -183,7 +183,7 @@ TEST_SUITE("cli study") {
     CHECK(!has(r.out, "NOT DETERMINISTIC"));
     std::size_t events = 0;
     for (const std::string& text = read_all(t); const char c : text) events += c == '\n' ? 1 : 0;
-    CHECK(events == 52 + 0);  // 52 events, fewer than one checkpoint interval: written once, not twice
+    CHECK(events == 53 + 0);  // 53 events, fewer than one checkpoint interval: written once, not twice
     CHECK(pilesim("run " + f + " --check-determinism --db " + temp_path("d.sqlite")).code == 2);
   }
 
