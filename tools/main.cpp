@@ -18,6 +18,7 @@
 #include "tools/serve_command.hpp"
 #include "tools/shrink_command.hpp"
 #include "tools/sweep_command.hpp"
+#include "tools/swarm_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -157,6 +158,22 @@ CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
   return cmd;
 }
 
+CLI::App* add_swarm(CLI::App& app, pilesim::tools::swarm_options& o) {
+  auto* cmd = add_file_command(app, "swarm",
+                               "Run a scenario over seeds, each with random faults of random kinds laid over it", o.file);
+  cmd->add_option("--seeds", o.seeds, "Seeds (runs)")->required();
+  cmd->add_option("--seed-start", o.seed_start, "First seed");
+  cmd->add_option("--jobs,-j", o.jobs, "Worker threads (0: one per hardware thread)");
+  cmd->add_option("--shard", o.shard, "Run only shard K of N (runs whose index % N == K-1)");
+  cmd->add_option("--out", o.out_path, "Write one row per run to FILE.csv or FILE.json")
+      ->check(output_format({".csv", ".json"}));
+  cmd->add_option("--emit-failures", o.emit_dir, "Write each failing run as a standalone scenario file in DIR");
+  cmd->add_flag("--quiet", o.quiet, "No progress lines on stderr");
+  cmd->add_flag("--strict", o.strict,
+                "Exit 1 when a run misses an expectation too (default: only when an invariant breaks)");
+  return cmd;
+}
+
 CLI::App* add_report(CLI::App& app, pilesim::tools::report_command_options& o) {
   auto* cmd = app.add_subcommand("report", "Turn a run's --json (or a sweep's JSON) into one self-contained HTML page");
   cmd->add_option("json", o.in_path, "What pilesim run --json printed, or a sweep's --out F.json ('-': stdin)")
@@ -239,6 +256,8 @@ int main(int argc, char** argv) {
   CLI::App* check = add_check(app, check_paths);
   pilesim::tools::sweep_options wopt;
   CLI::App* sweep = add_sweep(app, wopt);
+  pilesim::tools::swarm_options swopt;
+  CLI::App* swarm = add_swarm(app, swopt);
   pilesim::tools::diagram_options dopt;
   CLI::App* diagram = add_diagram(app, dopt);
   pilesim::tools::report_command_options popt;
@@ -339,6 +358,7 @@ int main(int argc, char** argv) {
   if (*serve) return pilesim::tools::serve_command(vopt);
   if (*check) return check_files(check_paths);
   if (*sweep) return pilesim::tools::sweep_command(wopt);
+  if (*swarm) return pilesim::tools::swarm_command(swopt);
   if (*shrink) return pilesim::tools::shrink_command(hopt);
   if (*diagram) return pilesim::tools::diagram_command(dopt);
   if (*report) return pilesim::tools::report_command(popt);
