@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Plots a `pilesim sweep --out FILE.csv` study against one swept parameter: the success rate with its Wilson 95 %
-# interval (left axis) and the p95 time to reconcile (right axis). Runs of the other swept parameters are pooled.
+# interval (left axis) and the p95 reconcile delay after the session ended on its pile (right axis), one line
+# per value of a second swept parameter (--by; by default the other one when the sweep has exactly two). Runs of
+# any further swept parameters are pooled.
 # Needs only bash, POSIX awk, sort and gnuplot (Debian gnuplot-nox); it reads the CSV and never runs a simulation.
 #
-# usage: tools/plot_sweep.sh SWEEP.csv [PARAM] [OUT.png|OUT.svg]
+# usage: tools/plot_sweep.sh [--by PARAM2] SWEEP.csv [PARAM] [OUT.png|OUT.svg]
 #   PARAM  a parameter column (a --set key path); default: the only one, or the first of several
+#   PARAM2 the parameter drawn as one line per value; `--by none` pools every other parameter into one line
 #   OUT    default: SWEEP.png next to the CSV; the extension picks the terminal (pngcairo or svg)
 set -euo pipefail
 
 die() { echo "plot_sweep: $*" >&2; exit 2; }
 
-[[ $# -ge 1 && $# -le 3 ]] || die "usage: plot_sweep.sh SWEEP.csv [PARAM] [OUT.png|OUT.svg]"
+by=""
+if [[ ${1:-} == --by ]]; then
+  [[ $# -ge 2 ]] || die "--by needs a parameter column (or none)"
+  by=$2
+  shift 2
+fi
+[[ $# -ge 1 && $# -le 3 ]] || die "usage: plot_sweep.sh [--by PARAM2] SWEEP.csv [PARAM] [OUT.png|OUT.svg]"
 csv=$1
 [[ -r $csv ]] || die "$csv: cannot read"
 command -v gnuplot >/dev/null || die "gnuplot not found (apt-get install gnuplot-nox)"
@@ -42,6 +51,22 @@ params=$(awk -v line="$header" "$csv_awk"'
 [[ -n $params ]] || die "$csv: the sweep had no --set parameter to plot against"
 param=${2:-$(head -n 1 <<<"$params")}
 grep -qxF -- "$param" <<<"$params" || die "no parameter column '$param' (have: $(tr '\n' ' ' <<<"$params"))"
+others=$(grep -vxF -- "$param" <<<"$params" || true)
+if [[ -z $by ]]; then
+  [[ $(grep -c . <<<"$others") -eq 1 ]] && by=$others || by=none
+fi
+if [[ $by != none ]]; then
+  [[ $by != "$param" ]] || die "--by $by: that is the x axis already"
+  grep -qxF -- "$by" <<<"$others" || die "no parameter column '$by' to draw lines by (have: $(tr '\n' ' ' <<<"$others"))"
+fi
+# The delay a bill waited once its session ended on the pile; sweeps written before that column existed have
+# only the time from the start request (charging included).
+delay_col=reconcile_after_end_s
+delay_label="p95 reconcile delay after the session ended (s)"
+if ! awk -v line="$header" "$csv_awk"'BEGIN { n = split_csv(line, f); for (i = 1; i <= n; i++) if (f[i] == "reconcile_after_end_s") exit 0; exit 1 }'; then
+  delay_col=reconcile_s
+  delay_label="p95 time to reconcile from the start request (s)"
+fi
 out=${3:-${csv%.csv}.png}
 case $out in
   *.png) terminal="pngcairo size 900,560 font 'sans,10'" ;;
@@ -52,28 +77,37 @@ esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# Pass 1: one line per run: x <TAB> ok <TAB> reconcile_s (empty when nothing reconciled), in first-seen x order.
-awk -v param="$param" "$csv_awk"'
+# Pass 1: one line per run: group <TAB> x order <TAB> x <TAB> ok <TAB> delay (empty when nothing reconciled),
+# groups and x values in first-seen order.
+awk -v param="$param" -v by="$by" -v delay="$delay_col" "$csv_awk"'
   NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
   $0 != "" {
-    split_csv($0, f); x = f[col[param]]
+    split_csv($0, f); x = f[col[param]]; g = by == "none" ? "" : f[col[by]]
     if (!(x in order)) order[x] = ++points
-    print order[x] "\t" x "\t" f[col["ok"]] "\t" f[col["reconcile_s"]]
-  }' "$csv" | sort -t "$(printf '\t')" -k1,1n -k4,4g >"$tmp/runs.tsv"
+    if (!(g in gorder)) gorder[g] = ++groups
+    print gorder[g] "\t" g "\t" order[x] "\t" x "\t" f[col["ok"]] "\t" f[col[delay]]
+  }' "$csv" | sort -t "$(printf '\t')" -k1,1n -k3,3n -k6,6g >"$tmp/runs.tsv"
 
-# Pass 2: per x: runs, successes, rate and Wilson 95 % interval (in %), p95 (nearest rank) of the times.
-awk -F '\t' '
+# Pass 2: per group and x: runs, successes, rate and Wilson 95 % interval (in %), p95 (nearest rank) of the
+# delays; each group to its own file, points-G.tsv, and its value to groups.tsv.
+awk -F '\t' -v dir="$tmp" '
   function flush(   p, lo, hi, z, d, c, h, r, t95) {
     if (n == 0) return
     z = 1.959963984540054; p = ok / n; d = 1 + z * z / n
     c = (p + z * z / (2 * n)) / d; h = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
     lo = c - h; hi = c + h; if (lo < 0) lo = 0; if (hi > 1) hi = 1
     if (m > 0) { r = int(0.95 * m); if (r < 0.95 * m) r++; if (r < 1) r = 1; t95 = t[r] } else t95 = "NaN"
-    printf "%d\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%s\n", idx, x, n, ok, 100 * p, 100 * lo, 100 * hi, t95
+    printf "%d\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%s\n", idx, x, n, ok, 100 * p, 100 * lo, 100 * hi, t95 \
+      > (dir "/points-" grp ".tsv")
   }
-  $1 != idx { flush(); idx = $1; x = $2; n = 0; ok = 0; m = 0; delete t }
-  { n++; if ($3 == "1") ok++; if ($4 != "") t[++m] = $4 }
-  END { flush() }' "$tmp/runs.tsv" >"$tmp/points.tsv"
+  $1 != grp || $3 != idx {
+    flush()
+    if ($1 != grp) print $1 "\t" $2 > (dir "/groups.tsv")
+    grp = $1; idx = $3; x = $4; n = 0; ok = 0; m = 0; delete t
+  }
+  { n++; if ($5 == "1") ok++; if ($6 != "") t[++m] = $6 }
+  END { flush() }' "$tmp/runs.tsv"
+cat "$tmp"/points-*.tsv >"$tmp/points.tsv"
 
 # A numeric parameter gets a real axis; anything else (durations, maps) is plotted by category.
 if awk -F '\t' '$2 !~ /^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$/ { bad = 1 } END { exit bad }' "$tmp/points.tsv"; then
@@ -83,6 +117,20 @@ else
 fi
 runs=$(awk -F '\t' '{ s += $3 } END { print s }' "$tmp/points.tsv")
 title="$(basename "$csv"): $runs runs; success vs $param"
+[[ $by == none ]] || title="$title, one line per $by"
+
+# One pair of curves per group: the rate solid with its interval, the delay dashed on the right axis, same colour.
+colors=('#1f77b4' '#d62728' '#2ca02c' '#9467bd' '#ff7f0e' '#8c564b' '#e377c2' '#17becf' '#7f7f7f' '#bcbd22')
+plot=""
+while IFS=$'\t' read -r g value; do
+  c=${colors[$(( (g - 1) % ${#colors[@]} ))]}
+  name=${value//\"/\\\"}
+  label_rate="success rate"; label_delay="p95 delay"
+  if [[ $by != none ]]; then label_rate="$by=$name: success"; label_delay="$by=$name: p95 delay"; fi
+  f="$tmp/points-$g.tsv"
+  plot+="${plot:+, }'$f' using $xcol:5:6:7$xtic with yerrorlines lw 2 pt 7 lc rgb '$c' title \"$label_rate\""
+  plot+=", '$f' using $xcol:8 axes x1y2 with linespoints lw 2 pt 5 dt 2 lc rgb '$c' title \"$label_delay\""
+done <"$tmp/groups.tsv"
 
 gnuplot <<GP
 set terminal $terminal
@@ -92,15 +140,14 @@ set datafile missing "NaN"
 set title "${title//\"/\\\"}" noenhanced
 set xlabel "${param//\"/\\\"}" noenhanced
 set ylabel "success rate (%), Wilson 95 % CI"
-set y2label "p95 time to reconcile (s)"
+set y2label "$delay_label"
 set yrange [0:105]
 set y2range [0:*]
 set ytics nomirror
 set y2tics
 set grid ytics
-set key bottom left box opaque
+set key below box noenhanced
 set offsets graph 0.05, graph 0.05, 0, 0
-plot '$tmp/points.tsv' using $xcol:5:6:7$xtic with yerrorlines lw 2 pt 7 lc rgb '#1f77b4' title 'success rate', \
-     '' using $xcol:8 axes x1y2 with linespoints lw 2 pt 5 dt 2 lc rgb '#d62728' title 'p95 time to reconcile'
+plot $plot
 GP
 echo "$out"

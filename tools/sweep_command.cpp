@@ -69,6 +69,8 @@ void measure(const scenarios::scenario& s, const scenarios::run_outcome_report& 
     row.released += se.refunded;
   }
   row.reconcile_us = time_to_reconcile(s, r);
+  // What a bill waited for once its session ended: the study's figure (reconcile_s includes the charging).
+  if (r.totals.reconcile.count > 0) row.reconcile_after_end_us = r.totals.reconcile.max_us;
   row.events = r.events;
 }
 

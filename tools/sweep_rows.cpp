@@ -12,7 +12,7 @@ namespace pilesim::tools {
 
 const std::vector<std::string> columns_after_axes = {
     "seed",     "result",     "ok",       "trace_hash", "invariant_failures", "failed_invariants",
-    "expectation_failures", "sessions", "reconciled", "reconcile_s", "captured", "released", "events",
+    "expectation_failures", "sessions", "reconciled", "reconcile_s", "reconcile_after_end_s", "captured", "released", "events",
     "wall_s",   "repro",      "study_runs", "version", "scenario_hash"};
 
 namespace {
@@ -47,6 +47,7 @@ std::vector<std::string> row_fields(const run_row& r) {
                      std::to_string(r.failed_invariants.size()), boost::algorithm::join(r.failed_invariants, ";"),
                      std::to_string(r.expectation_failures), std::to_string(r.sessions),
                      std::to_string(r.reconciled), r.reconcile_us ? seconds_text(*r.reconcile_us) : "",
+                     r.reconcile_after_end_us ? seconds_text(*r.reconcile_after_end_us) : "",
                      format_money(r.captured), format_money(r.released), std::to_string(r.events), wall,
                      r.repro, std::to_string(r.study_runs), r.version, r.scenario_hash});
   return f;

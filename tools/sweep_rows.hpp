@@ -26,6 +26,7 @@ struct run_row {
   std::size_t sessions = 0;
   std::size_t reconciled = 0;
   std::optional<sim::time_us> reconcile_us;  // max over reconciled sessions of reconciled_at - its start step
+  std::optional<sim::time_us> reconcile_after_end_us;  // max over them of reconciled_at - its end on the pile
   money captured;                         // Σ charged
   money released;                         // Σ refunded
   std::uint64_t events = 0;
