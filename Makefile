@@ -71,6 +71,7 @@ install: build
 bench: build
 	$(BUILD)/tools/pilesim bench kernel
 	$(BUILD)/tools/pilesim bench sessions
+	$(BUILD)/tools/pilesim bench scale
 
 clean:
 	rm -rf build

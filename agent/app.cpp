@@ -24,6 +24,14 @@ result<protocol::message> answer_of(result<pile_answer> a) {
   return std::move(a->r);
 }
 
+// The challenge in a powered pile's hello reply (a pile without power sends none).
+std::optional<challenge> challenge_in(const result<protocol::message>& m) {
+  if (!m) return std::nullopt;
+  const auto* hr = std::get_if<protocol::hello_reply>(&*m);
+  if (hr == nullptr || hr->state == protocol::pile_state::faulted || hr->challenge == challenge{}) return std::nullopt;
+  return hr->challenge;
+}
+
 // 409 busy: the pile has a session the server has not seen settled.
 bool is_busy(const http::response& r) {
   if (r.status != 409) return false;
@@ -159,18 +167,18 @@ sim::asio::awaitable<void> app::start_session(start_command c) {
   cx_.starts.push_back({c.pile, c.amount, cx_.k.now(), 0, 0, "", ""});
   cx_.trace("start", {{"pile", c.pile}, {"amount", format_money(c.amount)}});
 
-  // At the pile first: no money is frozen for a pile the phone cannot reach. A hello that went unanswered on
-  // a connection that holds (errc::timeout) is a lossy link, not an absent pile: the start goes on.
+  // At the pile first: no money is frozen for a pile the phone cannot reach, and a start needs the challenge of
+  // a hello the pile answered. A hello lost or cut short by a drop is asked again (fresh_challenge, bounded).
   auto connected = co_await pile_connect(c.pile);
-  auto hello = answer_of(std::move(connected));
-  if (!hello && hello.error() != errc::timeout) {
-    cx_.starts[index].refused = "pile: unreachable";
-    co_return;
-  }
+  std::optional<challenge> fresh = challenge_in(answer_of(std::move(connected)));
+  if (!fresh) fresh = co_await fresh_challenge(index, c.pile);
+  if (!fresh) co_return;
   // The next user's phone: the bills the pile holds go to the server first, so that none of them keeps the pile
-  // busy for this start.
-  bool carried = co_await carry_bills_first(c.pile);
-  auto started = co_await ask_server(index, c.pile, c.amount, carried);
+  // busy for this start. That takes time, which the challenge's ttl counts on the pile: a new one is asked after.
+  const bool carried = co_await carry_bills_first(c.pile);
+  if (carried) fresh = co_await fresh_challenge(index, c.pile);
+  if (!fresh) co_return;
+  auto started = co_await ask_server(index, c.pile, c.amount, carried, *fresh);
   if (!started) co_return;
   if (cx_.attack) {
     const bool go_on = co_await cheat_start(index, c.pile, *started);
@@ -196,11 +204,35 @@ sim::asio::awaitable<bool> app::carry_bills_first(std::string pile) {
   co_return true;
 }
 
+sim::asio::awaitable<std::optional<challenge>> app::fresh_challenge(std::size_t index, std::string pile) {
+  bool heard = false;        // any answer at all: a pile without power answers, with no challenge
+  bool timed_out = false;    // the last try held a connection that stayed silent
+  for (int attempt = 1; attempt <= cx_.cfg.challenge_tries_max; ++attempt) {
+    // Named: see pile_worker.cpp.
+    protocol::message hello = protocol::hello{cx_.cfg.user.substr(0, protocol::text_len_max)};
+    auto raw = co_await pile_request(pile, std::move(hello));
+    auto answer = answer_of(std::move(raw));
+    heard = heard || answer.has_value();
+    timed_out = !answer && answer.error() == errc::timeout;
+    if (auto c = challenge_in(answer)) co_return c;
+    if (leaves_queued_ > 0 || cx_.near_pile != pile) break;
+    const sim::time_us next =
+        cx_.k.now() + cx_.backoff(attempt, cx_.cfg.start_retry_initial_us, cx_.cfg.start_retry_max_us);
+    cx_.trace("challenge_retry", {{"pile", pile}, {"attempt", attempt}});
+    (void)co_await pause_.receive_until(next);
+    pause_.clear();
+  }
+  cx_.starts[index].refused = heard ? "pile: no challenge" : timed_out ? "pile: no answer" : "pile: unreachable";
+  cx_.trace("start_unchallenged", {{"pile", pile}, {"why", cx_.starts[index].refused}});
+  co_return std::nullopt;
+}
+
 // The server's authorization, asked here rather than in a coroutine of its own (a frame per start). Refused
-// `busy` while a bill this phone carries for the pile was settling, it is asked again once that bill settled.
+// `busy` while a bill this phone carries for the pile was settling, it is asked again once that bill settled,
+// with a new challenge of the pile's (the wait counts against the old one's ttl on the pile).
 sim::asio::awaitable<std::optional<api::session_started>> app::ask_server(std::size_t index, std::string pile,
-                                                                         money amount, bool carried) {
-  api::session_request body{pile, 0, cx_.cfg.vehicle, amount};
+                                                                         money amount, bool carried, challenge c) {
+  api::session_request body{pile, 0, cx_.cfg.vehicle, amount, c};
   if (const reservation_record* r = cx_.disk.reservation_now(pile, cx_.k.now())) body.reservation = r->id;
   for (int ask = 0;; ++ask) {
     http::request req{"POST", "/v1/sessions", "", cx_.new_idempotency_key(), api::to_json(body)};
@@ -211,6 +243,9 @@ sim::asio::awaitable<std::optional<api::session_started>> app::ask_server(std::s
     if (carried && ask < cx_.cfg.busy_retries_max && res && is_busy(*res) && leaves_queued_ == 0) {
       cx_.trace("start_busy_carrying", {{"pile", pile}, {"ask", ask + 1}});
       carried = co_await carry_bills_first(pile);
+      auto fresh = co_await fresh_challenge(index, pile);
+      if (!fresh) co_return std::nullopt;
+      body.pile_challenge = *fresh;
       continue;
     }
     co_return on_server_answer(index, pile, body.reservation, std::move(res));

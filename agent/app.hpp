@@ -50,8 +50,11 @@ class app {
   // when there were any.
   sim::asio::awaitable<bool> carry_bills_first(std::string pile);
   bool bills_unsettled(const std::string& pile) const;
+  // The pile's challenge for a start, from a hello answered now: asked a bounded number of times while the user
+  // stays at the pile; nullopt (and why, in the report) when none came.
+  sim::asio::awaitable<std::optional<challenge>> fresh_challenge(std::size_t index, std::string pile);
   sim::asio::awaitable<std::optional<api::session_started>> ask_server(std::size_t index, std::string pile,
-                                                                      money amount, bool carried);
+                                                                      money amount, bool carried, challenge c);
   // What the server's answer to the start says: the session it authorized, or nothing (and why, in the report).
   std::optional<api::session_started> on_server_answer(std::size_t index, const std::string& pile,
                                                        std::uint64_t reservation, result<http::response> res);

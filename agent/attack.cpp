@@ -60,7 +60,8 @@ bytes with_made_up_mac(bytes sealed) {
   return sealed;
 }
 
-// Authorization layout (contract/seal.cpp): envelope, counter, issued, expires, frozen, then the rest.
+// Authorization layout (contract/seal.cpp): envelope, counter, issued, expires, frozen, then the rest (rate,
+// vehicle, stop digest, and last the challenge and the ttl), copied as it is.
 std::optional<bytes> with_raised_frozen(const bytes& sealed) {
   auto parts = split(sealed);
   if (!parts) return std::nullopt;

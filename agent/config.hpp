@@ -55,6 +55,9 @@ struct agent_config {
   int start_tries_max = 64;
   sim::time_us start_retry_initial_us = 1 * sim::sec;
   sim::time_us start_retry_max_us = 15 * sim::sec;
+  // A start needs the pile's challenge from a hello answered at the pile: asked at most challenge_tries_max
+  // times, spaced as the start relays are.
+  int challenge_tries_max = 8;
   int stop_tries = 3;              // BLE stop exchanges (each with its own retries) across reconnections
   // The next user's phone: bills a pile holds when the phone connects are carried to the server before the start
   // asks for anything, waiting at most carry_wait_max_us (looking again every carry_poll_us at least), and a

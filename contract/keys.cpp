@@ -54,6 +54,18 @@ std::string derive_user_token(std::uint64_t seed, std::string_view user) {
   return out;
 }
 
+challenge derive_challenge(const key32& pile_key, std::uint64_t boot, std::uint64_t seq) {
+  ensure_libsodium();
+  bytes in;
+  byte_writer w(in);
+  w.raw(label("pilesim/challeng"));
+  w.u64(boot);
+  w.u64(seq);
+  challenge out{};
+  crypto_generichash(out.data(), out.size(), in.data(), in.size(), pile_key.data(), pile_key.size());
+  return out;
+}
+
 key32 stop_digest(const key32& stop_secret) {
   ensure_libsodium();
   key32 out{};

@@ -4,6 +4,7 @@
 // provision them. Only pile, server and the world that provisions them may include this: never a phone.
 #pragma once
 
+#include "contract/challenge.hpp"
 #include "contract/key32.hpp"
 
 #include <cstdint>
@@ -20,6 +21,9 @@ key32 derive_stop_secret(std::uint64_t seed, std::uint64_t session_id);
 std::string derive_user_token(std::uint64_t seed, std::string_view user);
 // What the pile keeps to check a stop secret: BLAKE2b-256 of it.
 key32 stop_digest(const key32& stop_secret);
+// The pile's `seq`-th challenge of its `boot`-th power-up: keyed BLAKE2b with the pile's key, so no phone can
+// predict the next one, and (boot, seq) never repeats, so no two challenges of one pile are equal.
+challenge derive_challenge(const key32& pile_key, std::uint64_t boot, std::uint64_t seq);
 // True when `stop_secret` is the one whose digest is `digest`; compared in constant time.
 bool stop_secret_matches(const key32& stop_secret, const key32& digest);
 

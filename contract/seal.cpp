@@ -30,7 +30,7 @@ void read_ids(byte_reader& r, token& x) {
 
 bytes seal(const start_authorization& a, const key32& key) {
   bytes b;
-  b.reserve(112);
+  b.reserve(144);
   byte_writer w(b);
   write_envelope(w, token_kind::authorization, a.pile_id, a.session_id);
   w.uvarint(a.counter);
@@ -41,6 +41,9 @@ bytes seal(const start_authorization& a, const key32& key) {
   w.svarint(a.rate.service.e4);
   w.str8(a.vehicle_id);
   w.raw(a.stop_digest);
+  // Appended last so that the layout before them stays as it was (agent/attack.cpp mirrors it).
+  w.raw(a.challenge);
+  w.svarint(a.ttl_us);
   append_mac(b, key);
   return b;
 }
@@ -114,8 +117,12 @@ result<start_authorization> open_authorization(std::span<const std::uint8_t> sea
   a.vehicle_id = r.str8(vehicle_id_len_max);
   auto d = r.raw(a.stop_digest.size());
   if (r.ok()) std::memcpy(a.stop_digest.data(), d.data(), d.size());
+  auto c = r.raw(a.challenge.size());
+  if (r.ok()) std::memcpy(a.challenge.data(), c.data(), c.size());
+  a.ttl_us = r.svarint();
   if (auto e = r.finish(); e != errc::ok) return e;
-  if (a.frozen.minor < 0 || a.rate.energy.e4 < 0 || a.rate.service.e4 < 0 || a.expires_at_us < a.issued_at_us)
+  if (a.frozen.minor < 0 || a.rate.energy.e4 < 0 || a.rate.service.e4 < 0 || a.expires_at_us < a.issued_at_us ||
+      a.ttl_us <= 0)
     return errc::bad_field;
   return a;
 }

@@ -2,8 +2,9 @@
 // may do. Format: the envelope (contract/envelope.hpp: version 2, kind, pile id, session id), then the kind's
 // fields in declaration order, then the MAC (contract/mac.hpp). Integers are varints (sim/bytes.hpp: unsigned
 // LEB128, signed ones zigzag-mapped), the bill's reason is one byte, strings are length-prefixed, the stop
-// digest is its 32 raw bytes. Every value has exactly one encoding (the shortest varint), so equal tokens are
-// equal bytes. Opening checks the MAC before decoding anything else; policy (expiry, counters) is the receiver's.
+// digest is its 32 raw bytes and the challenge its 16. Every value has exactly one encoding (the shortest
+// varint), so equal tokens are equal bytes. Opening checks the MAC before decoding anything else; policy
+// (freshness, counters) is the receiver's.
 #pragma once
 
 #include "contract/key32.hpp"

@@ -4,6 +4,7 @@
 // header. The phone relays them as opaque bytes and never includes this header.
 #pragma once
 
+#include "contract/challenge.hpp"
 #include "contract/key32.hpp"
 #include "contract/money.hpp"
 #include "contract/pricing.hpp"
@@ -22,11 +23,16 @@ struct start_authorization {
   std::string pile_id;
   std::uint64_t counter = 0;        // per pile, strictly rising; the pile refuses anything not above its last
   std::int64_t issued_at_us = 0;    // server clock
-  std::int64_t expires_at_us = 0;   // the pile refuses it after this instant on its own clock
+  std::int64_t expires_at_us = 0;   // server clock: when the server stops holding the money for it
   money frozen;                     // the cap: the pile never delivers energy costing more
   tariff_rate rate;                 // the tariff the server will reprice with
   std::string vehicle_id;
   key32 stop_digest{};              // stop_digest(stop secret of this session)
+  // Freshness on the pile's own terms: the challenge the pile issued in its hello reply, and how long after
+  // issuing it the pile may accept this authorization, measured by the pile's own timer. The server's clock and
+  // the pile's need not agree on anything.
+  pilesim::challenge challenge{};
+  std::int64_t ttl_us = 0;          // > 0
 };
 
 struct bill {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <iterator>
 #include <type_traits>
 
 namespace pilesim::pile {
@@ -31,26 +32,51 @@ firmware::firmware(firmware_config config) : config_(std::move(config)), nv_(con
 }
 
 protocol::message firmware::handle(const protocol::message& request, std::int64_t now_us) {
-  if (!powered_) return protocol::hello_reply{config_.pile_id, protocol::pile_state::faulted, 0, 0};
+  if (!powered_) return protocol::hello_reply{config_.pile_id, protocol::pile_state::faulted, 0, 0, {}};
   catch_up(now_us);
   return std::visit(
       [&](const auto& m) -> protocol::message {
         using T = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<T, protocol::hello>) return on_hello();
+        if constexpr (std::is_same_v<T, protocol::hello>) return on_hello(now_us, true);
         else if constexpr (std::is_same_v<T, protocol::start_request>) return on_start(m, now_us);
         else if constexpr (std::is_same_v<T, protocol::stop_request>) return on_stop(m, now_us);
         else if constexpr (std::is_same_v<T, protocol::bill_request>) return on_bill();
         else if constexpr (std::is_same_v<T, protocol::receipt_request>) return on_receipt(m);
         else {
           ++counters_.not_requests;
-          return on_hello();
+          return on_hello(now_us, false);
         }
       },
       request);
 }
 
-protocol::message firmware::on_hello() {
-  return protocol::hello_reply{config_.pile_id, state(), count16(nv_.pending_bills()), active_session()};
+protocol::message firmware::on_hello(std::int64_t now_us, bool with_challenge) {
+  protocol::hello_reply reply{config_.pile_id, state(), count16(nv_.pending_bills()), active_session(), {}};
+  if (with_challenge) {
+    reply.challenge = contract::derive_challenge(config_.key, nv_.boots(), ++challenge_seq_);
+    challenges_.push_back(issued_challenge{reply.challenge, now_us});
+    if (challenges_.size() > challenges_kept) challenges_.pop_front();
+  }
+  return reply;
+}
+
+protocol::status firmware::take_challenge(const challenge& c, std::int64_t ttl_us, std::int64_t now_us) {
+  // Newest first: the challenge of a start is almost always the last one issued.
+  for (auto it = challenges_.rbegin(); it != challenges_.rend(); ++it) {
+    if (it->nonce != c) continue;
+    // Within one power-up the clock never runs backwards, so this difference is the pile's monotonic timer;
+    // a reset of the clock comes only with a power-up, which empties the list.
+    const std::int64_t elapsed_us = now_us - it->issued_at_us;
+    // ttl less drift_allowance_ppm of it, rounded against the phone (written to not overflow for any ttl).
+    const std::int64_t ppm = config_.drift_allowance_ppm;
+    const std::int64_t allowed_us =
+        ttl_us - (ttl_us / 1'000'000 * ppm + (ttl_us % 1'000'000 * ppm + 999'999) / 1'000'000);
+    if (elapsed_us > allowed_us) return status::expired;
+    challenges_.erase(std::next(it).base());
+    return status::ok;
+  }
+  // Never issued, issued before the power went, or pushed out by later ones: freshness cannot be shown.
+  return status::expired;
 }
 
 protocol::status firmware::refuse(status s) {
@@ -85,10 +111,12 @@ protocol::message firmware::on_start(const protocol::start_request& req, std::in
     ++counters_.starts_repeated;
     return accepted_reply(*last);
   }
-  if (now_us > a->expires_at_us) return refused(status::expired);
   if (a->counter <= nv_.last_counter()) return refused(status::replayed);
+  // Busy and full are checked before the challenge is taken: the same authorization may be relayed again.
   if (nv_.active_session() != nullptr) return refused(status::busy);
   if (!nv_.has_room()) return refused(status::store_full);
+  // Freshness on the pile's own timer: the server's clock (issued_at_us, expires_at_us) is not read here.
+  if (take_challenge(a->challenge, a->ttl_us, now_us) != status::ok) return refused(status::expired);
 
   session_record r;
   r.session_id = a->session_id;
@@ -192,11 +220,14 @@ void firmware::power_off(std::int64_t now_us) {
   run_.reset();
   deadline_us_.reset();
   notifications_.clear();
+  challenges_.clear();
+  challenge_seq_ = 0;
 }
 
 void firmware::power_on(std::int64_t now_us) {
   if (powered_) return;
   powered_ = true;
+  nv_.count_boot();
   if (const session_record* open = nv_.active_session(); open != nullptr) {
     // Nothing flowed while off, so the register is the session's last reading, stamped when it was written.
     end_session(stop_reason::power_loss, std::max(nv_.meter_at_us(), open->started_at_us));

@@ -1,5 +1,6 @@
 // The pile's firmware as a pure state machine: requests, cable and power events in, replies, deadlines and
-// notifications out, with the pile's clock passed in as now_us. It never does I/O, never reads a clock, never
+// notifications out, with the pile's own clock (pile/clock.hpp) passed in as now_us; it never runs backwards
+// within one power-up, and may jump anywhere at power_on (a reset RTC). It never does I/O, never reads a clock, never
 // draws randomness, and never delivers energy past a session's cap; an actor around it moves the bytes.
 // Anything a deadline would have done before `now_us` is done first, at the deadline's own instant, by every
 // entry point, so results do not depend on when the actor calls on_deadline().
@@ -12,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +26,9 @@ struct firmware_config {
   key32 key{};                                              // shared with the server only
   std::size_t bill_store = nv_store::bill_store_default;    // bills kept before new sessions are refused
   std::int64_t plug_wait_us = 10LL * 60 * 1'000'000;        // an accepted session with no cable ends after this
+  // The pile's timer may run up to this much slow (pile/clock.hpp's bound): every authorization's ttl is
+  // shortened by as much, so that the pile never accepts one later than the server holds its money.
+  std::int64_t drift_allowance_ppm = 1000;
 };
 
 // Diagnostics for reports and invariant checks. Not part of the modelled NV memory, yet kept across reboots
@@ -47,6 +52,10 @@ struct firmware_counters {
 class firmware {
  public:
   explicit firmware(firmware_config config);
+
+  // RAM keeps the last challenges_kept challenges issued in hello replies; a start authorization is accepted only
+  // for one of them, used once, within its ttl of the challenge's issue on this clock.
+  static constexpr std::size_t challenges_kept = 32;
 
   // Answers one request (hello, start, stop, bill, receipt). A message that is not a request, or any request
   // while the power is off, is answered with a hello_reply (state faulted when off) and changes nothing.
@@ -98,7 +107,14 @@ class firmware {
     std::int64_t cap_delivered_mwh;  // delivered energy at which the cap is reached; -1: no money cap
   };
 
-  protocol::message on_hello();
+  struct issued_challenge {
+    challenge nonce{};
+    std::int64_t issued_at_us = 0;
+  };
+
+  protocol::message on_hello(std::int64_t now_us, bool with_challenge);
+  // Whether `c` is a challenge this pile issued in this power-up and ttl_us has not run out since; takes it.
+  protocol::status take_challenge(const challenge& c, std::int64_t ttl_us, std::int64_t now_us);
   protocol::message on_start(const protocol::start_request& req, std::int64_t now_us);
   protocol::message on_stop(const protocol::stop_request& req, std::int64_t now_us);
   protocol::message on_bill();
@@ -126,6 +142,8 @@ class firmware {
   std::optional<std::int64_t> deadline_us_;
   deadline_kind deadline_kind_ = deadline_kind::cap;
   std::vector<protocol::session_ended> notifications_;
+  std::deque<issued_challenge> challenges_;  // oldest first, at most challenges_kept
+  std::uint64_t challenge_seq_ = 0;          // challenges issued in this power-up
 };
 
 }  // namespace pilesim::pile

@@ -52,6 +52,10 @@ class nv_store {
 
   std::uint64_t last_counter() const { return last_counter_; }  // last accepted authorization; 0: none yet
   std::uint64_t bill_counter() const { return bill_counter_; }  // counter of the last bill written; 0: none
+  // Power-ups since the pile was made (0: the first): with a sequence number in RAM it makes every challenge the
+  // pile issues different from every one before.
+  std::uint64_t boots() const { return boots_; }
+  void count_boot() { ++boots_; }
 
   // The session in progress (nullptr when none) and the most recently accepted one, which may have ended:
   // the latter lets the pile answer a repeated start or stop exactly as it did the first time.
@@ -78,6 +82,7 @@ class nv_store {
   std::int64_t meter_at_us_ = 0;
   std::uint64_t last_counter_ = 0;
   std::uint64_t bill_counter_ = 0;
+  std::uint64_t boots_ = 0;
   std::optional<session_record> last_session_;
   bool open_ = false;
   std::deque<stored_bill> bills_;  // oldest first

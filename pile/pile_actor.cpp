@@ -23,8 +23,8 @@ protocol::status status_of(const protocol::message& m) {
 
 }  // namespace
 
-pile_actor::pile_actor(sim::kernel& k, firmware_config cfg)
-    : k_(k), fw_(std::move(cfg)), actor_("pile/" + fw_.config().pile_id), inbox_(k, inbox_capacity) {
+pile_actor::pile_actor(sim::kernel& k, firmware_config cfg, clock_config clock)
+    : k_(k), fw_(std::move(cfg)), clock_(clock), actor_("pile/" + fw_.config().pile_id), inbox_(k, inbox_capacity) {
   last_state_ = fw_.state();
 }
 
@@ -95,7 +95,9 @@ sim::asio::awaitable<void> pile_actor::run(pile_actor& self) {
 }
 
 sim::time_us pile_actor::next_deadline() const {
-  sim::time_us t = fw_.powered() ? fw_.next_deadline().value_or(sim::time_max) : sim::time_max;
+  sim::time_us t = sim::time_max;
+  if (fw_.powered())
+    if (const auto d = fw_.next_deadline()) t = clock_.when(*d);
   for (std::size_t i : live_)
     if (const link_state& ls = *slots_[i]; !ls.indications.empty()) t = std::min(t, ls.indications.front().resend_at_us);
   return t;
@@ -104,7 +106,7 @@ sim::time_us pile_actor::next_deadline() const {
 void pile_actor::on_deadline() {
   const sim::time_us now = k_.now();
   if (fw_.powered())
-    if (const auto d = fw_.next_deadline(); d && *d <= now) fw_.on_deadline(now);
+    if (const auto d = fw_.next_deadline(); d && *d <= pile_now()) fw_.on_deadline(pile_now());
   for (std::size_t li : live_) {
     link_state& ls = *slots_[li];
     if (ls.indications.empty() || ls.indications.front().resend_at_us > now) continue;
@@ -191,7 +193,7 @@ void pile_actor::on_packet(link_state& ls, const bytes& packet) {
 void pile_actor::answer(link_state& ls, std::uint16_t seq, const protocol::message& request) {
   ++stats_.requests;
   trace("rx", {{"msg", protocol::name_of(request)}, {"seq", unsigned{seq}}});
-  protocol::message reply = fw_.handle(request, k_.now());
+  protocol::message reply = fw_.handle(request, pile_now());
   if (const protocol::status s = status_of(reply); s != protocol::status::ok)
     trace("refuse", {{"msg", protocol::name_of(request)}, {"status", protocol::to_string(s)}});
   const std::string_view reply_name = protocol::name_of(reply);  // a literal: still valid after the move
@@ -247,7 +249,7 @@ void pile_actor::observe_sessions() {
         m = &metered_.emplace_back();
         m->session_id = r->session_id;
         m->cap_wh = r->cap_wh;
-        m->started_at_us = r->started_at_us;
+        m->started_at_us = k_.now();  // the start was accepted by this very input
       }
       ++m->starts;
     }
@@ -259,7 +261,11 @@ void pile_actor::observe_sessions() {
         if (it->session_id == b.fields.session_id) {
           it->energy_wh = b.fields.energy_wh();
           it->ended = true;
-          it->ended_at_us = b.fields.stopped_at_us;
+          // A bill is written by the input that ends its session, at its stop instant on this power-up's clock;
+          // a power-loss bill is written at power-up, for a session that ended when the power went.
+          it->ended_at_us = b.fields.reason == stop_reason::power_loss
+                                ? powered_off_at_us_
+                                : std::min(k_.now(), clock_.when(b.fields.stopped_at_us));
           break;
         }
     }
@@ -271,19 +277,19 @@ std::vector<metered_session> pile_actor::metered() const {
   std::vector<metered_session> out = metered_;
   if (const session_record* r = fw_.nv().active_session(); r != nullptr)
     for (metered_session& m : out)
-      if (m.session_id == r->session_id && !m.ended) m.energy_wh = fw_.meter_wh(k_.now()) - r->meter_start_wh;
+      if (m.session_id == r->session_id && !m.ended) m.energy_wh = fw_.meter_wh(pile_now()) - r->meter_start_wh;
   return out;
 }
 
 void pile_actor::plug(vehicle v) {
   trace("plug", {{"vehicle", v.id}});
-  fw_.plug(std::move(v), k_.now());
+  fw_.plug(std::move(v), pile_now());
   after_input();
   poke();  // charging may have begun: the actor must wait for its new deadline
 }
 
 std::optional<vehicle> pile_actor::unplug() {
-  std::optional<vehicle> v = fw_.unplug(k_.now());
+  std::optional<vehicle> v = fw_.unplug(pile_now());
   if (v) trace("unplug", {{"vehicle", v->id}});
   after_input();
   poke();
@@ -292,7 +298,8 @@ std::optional<vehicle> pile_actor::unplug() {
 
 void pile_actor::power_off() {
   if (!fw_.powered()) return;
-  fw_.power_off(k_.now());
+  fw_.power_off(pile_now());
+  powered_off_at_us_ = k_.now();
   trace("power_off");
   inbox_.clear();  // RAM: queued packets are gone with the power
   for (std::size_t i : live_) {
@@ -303,10 +310,14 @@ void pile_actor::power_off() {
   poke();
 }
 
-void pile_actor::power_on() {
+void pile_actor::power_on(bool reset_clock) {
   if (fw_.powered()) return;
   for (std::size_t i : live_) slots_[i]->link->set_pile_powered(true);
-  fw_.power_on(k_.now());
+  if (reset_clock) {
+    clock_.reset(k_.now());
+    trace("clock_reset");
+  }
+  fw_.power_on(pile_now());
   trace("power_on");
   after_input();
   poke();

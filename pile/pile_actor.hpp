@@ -6,9 +6,11 @@
 // gap, until the phone confirms it (the link delivers what it acknowledges, but the phone's stack may still lose
 // or break a packet; a phone that never hears its session end would never fetch the bill). It is not repeated
 // while the link still holds the last copy: that one is on its way. A connection that drops forgets its
-// indications: the next hello tells the state anyway.
+// indications: the next hello tells the state anyway. The firmware reads only the pile's own clock
+// (pile/clock.hpp); the actor turns the firmware's deadlines on that clock into world time to wake at them.
 #pragma once
 
+#include "pile/clock.hpp"
 #include "pile/firmware.hpp"
 #include "pile/protocol/fragment.hpp"
 #include "pile/protocol/messages.hpp"
@@ -33,8 +35,10 @@ struct metered_session {
   std::int64_t cap_wh = -1;      // energy_cap_wh(frozen, rate); -1: no money cap
   std::uint64_t starts = 0;      // how often the firmware acted on a start for it (1 unless a bug)
   bool ended = false;
-  std::int64_t started_at_us = 0;  // pile clock, when the authorization was accepted
-  std::int64_t ended_at_us = -1;   // pile clock, when its bill was written; -1 while open
+  // World time (the observer's, not the pile's clock): when the authorization was accepted, and when the
+  // session ended (for a power loss, when the power went); -1 while open.
+  std::int64_t started_at_us = 0;
+  std::int64_t ended_at_us = -1;
 };
 
 struct pile_actor_stats {
@@ -56,7 +60,7 @@ class pile_actor {
   static constexpr sim::time_us indication_retry_max_us = 30 * sim::sec;
   static constexpr std::size_t indications_max = 8;  // per connection; one more is dropped (and traced)
 
-  pile_actor(sim::kernel& k, firmware_config cfg);
+  pile_actor(sim::kernel& k, firmware_config cfg, clock_config clock = {});
   pile_actor(const pile_actor&) = delete;
   pile_actor& operator=(const pile_actor&) = delete;
 
@@ -78,7 +82,10 @@ class pile_actor {
   // Power loss: the firmware loses RAM and the radio of every link to this pile goes dead, so connected phones
   // are dropped by the supervision timeout. power_on() brings the radio back.
   void power_off();
-  void power_on();
+  // reset_clock: the RTC lost its time with the power and starts again from the pile's epoch.
+  void power_on(bool reset_clock = false);
+  // The pile's clock now.
+  std::int64_t pile_now() const { return clock_.read(k_.now()); }
 
   firmware& fw() { return fw_; }
   const firmware& fw() const { return fw_; }
@@ -133,6 +140,8 @@ class pile_actor {
 
   sim::kernel& k_;
   firmware fw_;
+  pile_clock clock_;
+  sim::time_us powered_off_at_us_ = 0;  // world time of the last power loss
   std::string actor_;
   // Every link ever attached, by the index its events carry; a detached one is null, so a late event of it is
   // dropped. live_ holds the attached ones' indices in attach order: the pile only ever walks those.

@@ -11,8 +11,8 @@ std::vector<session_summary> list_sessions(database& db) {
   std::vector<session_summary> out;
   auto c = db.query(
       "SELECT id, user_id, pile_id, COALESCE(reservation_id, 0), state, stop_reason, energy_wh, frozen_minor, "
-      "held_minor, charged_minor, refunded_minor, reconciled_at_us, settle_count, expires_at_us, hold_release_at_us "
-      "FROM sessions ORDER BY id");
+      "held_minor, charged_minor, refunded_minor, reconciled_at_us, settle_count, expires_at_us, hold_release_at_us, "
+      "started_at_us - issued_at_us FROM sessions ORDER BY id");
   while (c.step()) {
     session_summary s;
     s.id = static_cast<std::uint64_t>(c.int64(0));
@@ -30,6 +30,7 @@ std::vector<session_summary> list_sessions(database& db) {
     s.settle_count = c.int64(12);
     s.expires_at_us = c.int64(13);
     s.hold_release_at_us = c.int64(14);
+    if (!c.is_null(15)) s.pile_clock_offset_us = c.int64(15);
     out.push_back(std::move(s));
   }
   return out;

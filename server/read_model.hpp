@@ -31,6 +31,10 @@ struct session_summary {
   std::int64_t settle_count = 0;     // 0 or 1: the schema refuses a second settlement
   std::int64_t expires_at_us = 0;
   std::int64_t hold_release_at_us = 0;
+  // The pile's clock as the server saw it: the start instant the pile stamped (its ack or its bill, pile clock)
+  // less the instant the server issued the authorization (server clock). The pile's offset plus the time the
+  // authorization took to reach it; nullopt until the pile's word of a start came in.
+  std::optional<std::int64_t> pile_clock_offset_us;
 };
 
 struct reservation_summary {

@@ -108,7 +108,7 @@ admission admit(context& cx, const api::session_request& req, const pile_row& pi
 
 // What the pile will check: sealed with its key, so the phone that relays it can change nothing.
 bytes authorization_for(context& cx, const session_row& s, const pile_row& pile, std::int64_t expires_at_us,
-                        const key32& stop_secret) {
+                        const key32& stop_secret, const challenge& pile_challenge) {
   contract::start_authorization auth;
   auth.session_id = s.id;
   auth.pile_id = pile.id;
@@ -119,6 +119,10 @@ bytes authorization_for(context& cx, const session_row& s, const pile_row& pile,
   auth.rate = s.rate;
   auth.vehicle_id = s.vehicle_id;
   auth.stop_digest = contract::stop_digest(stop_secret);
+  // Freshness the pile checks on its own timer: its challenge and the ttl, which the server's expiry equals.
+  // The pile shortens the ttl by its clock's worst drift, so it never accepts after the hold is released.
+  auth.challenge = pile_challenge;
+  auth.ttl_us = pile.authorization_ttl_us;
   return contract::seal(auth, pile.key);
 }
 
@@ -189,7 +193,7 @@ http::response create_session(context& cx, std::string_view body) {
   api::session_started out;
   out.session = s.id;
   out.frozen = s.frozen;
-  out.authorization = authorization_for(cx, s, *pile, expires_at_us, stop_secret);
+  out.authorization = authorization_for(cx, s, *pile, expires_at_us, stop_secret, req->pile_challenge);
   out.vehicle = std::move(req->vehicle);
   out.stop_secret.assign(stop_secret.begin(), stop_secret.end());
   out.expires_at_us = expires_at_us;

@@ -2,6 +2,7 @@
 // calls one function, and maps its outcome to an exit code (0 held, 1 failed, 2 bad input).
 #include "scenarios/engine/loader.hpp"
 #include "tools/bench_kernel.hpp"
+#include "tools/bench_scale.hpp"
 #include "tools/bench_sessions.hpp"
 #include "tools/completion_command.hpp"
 #include "tools/diagram_command.hpp"
@@ -17,6 +18,7 @@
 #include "tools/serve_command.hpp"
 #include "tools/shrink_command.hpp"
 #include "tools/sweep_command.hpp"
+#include "tools/swarm_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -156,6 +158,22 @@ CLI::App* add_sweep(CLI::App& app, pilesim::tools::sweep_options& o) {
   return cmd;
 }
 
+CLI::App* add_swarm(CLI::App& app, pilesim::tools::swarm_options& o) {
+  auto* cmd = add_file_command(app, "swarm",
+                               "Run a scenario over seeds, each with random faults of random kinds laid over it", o.file);
+  cmd->add_option("--seeds", o.seeds, "Seeds (runs)")->required();
+  cmd->add_option("--seed-start", o.seed_start, "First seed");
+  cmd->add_option("--jobs,-j", o.jobs, "Worker threads (0: one per hardware thread)");
+  cmd->add_option("--shard", o.shard, "Run only shard K of N (runs whose index % N == K-1)");
+  cmd->add_option("--out", o.out_path, "Write one row per run to FILE.csv or FILE.json")
+      ->check(output_format({".csv", ".json"}));
+  cmd->add_option("--emit-failures", o.emit_dir, "Write each failing run as a standalone scenario file in DIR");
+  cmd->add_flag("--quiet", o.quiet, "No progress lines on stderr");
+  cmd->add_flag("--strict", o.strict,
+                "Exit 1 when a run misses an expectation too (default: only when an invariant breaks)");
+  return cmd;
+}
+
 CLI::App* add_report(CLI::App& app, pilesim::tools::report_command_options& o) {
   auto* cmd = app.add_subcommand("report", "Turn a run's --json (or a sweep's JSON) into one self-contained HTML page");
   cmd->add_option("json", o.in_path, "What pilesim run --json printed, or a sweep's --out F.json ('-': stdin)")
@@ -238,6 +256,8 @@ int main(int argc, char** argv) {
   CLI::App* check = add_check(app, check_paths);
   pilesim::tools::sweep_options wopt;
   CLI::App* sweep = add_sweep(app, wopt);
+  pilesim::tools::swarm_options swopt;
+  CLI::App* swarm = add_swarm(app, swopt);
   pilesim::tools::diagram_options dopt;
   CLI::App* diagram = add_diagram(app, dopt);
   pilesim::tools::report_command_options popt;
@@ -310,6 +330,17 @@ int main(int argc, char** argv) {
                            "Print instructions per session and per event from the CPU's counter (perf_event_open), "
                            "or why this machine cannot count them");
 
+  pilesim::tools::bench_scale_options zopt;
+  auto* bench_scale = bench->add_subcommand(
+      "scale", "One workload at a station, a district and a city-day: CPU µs per event, peak memory, sim/wall");
+  bench_scale->add_option("--sizes", zopt.sizes, "Sizes to run (station, district, city-day)")
+      ->check(CLI::IsMember({"station", "district", "city-day"}))
+      ->delimiter(',');
+  bench_scale->add_option("--seed", zopt.seed, "Seed");
+  bench_scale->add_option("--db", zopt.db, "The server's SQLite database: memory, or file (WAL, removed after)")
+      ->check(CLI::IsMember({"memory", "file"}))
+      ->capture_default_str();
+
   std::string shell;
   CLI::App* completion = add_completion(app, shell);
   CLI::App* schema = app.add_subcommand("schema", "Print the JSON Schema (draft-07) of scenario format 1.1");
@@ -327,6 +358,7 @@ int main(int argc, char** argv) {
   if (*serve) return pilesim::tools::serve_command(vopt);
   if (*check) return check_files(check_paths);
   if (*sweep) return pilesim::tools::sweep_command(wopt);
+  if (*swarm) return pilesim::tools::swarm_command(swopt);
   if (*shrink) return pilesim::tools::shrink_command(hopt);
   if (*diagram) return pilesim::tools::diagram_command(dopt);
   if (*report) return pilesim::tools::report_command(popt);
@@ -337,6 +369,7 @@ int main(int argc, char** argv) {
   if (*merge) return pilesim::tools::merge_command(mopt);
   if (*bench_kernel) return pilesim::tools::bench_kernel(kopt, std::cout);
   if (*bench_sessions) return pilesim::tools::bench_sessions(sopt, std::cout);
+  if (*bench_scale) return pilesim::tools::bench_scale(zopt, std::cout);
   if (*completion) return (std::cout << pilesim::tools::bash_completion(app), exit_ok);
   if (*schema) return pilesim::tools::schema_command(std::cout);
   return 0;

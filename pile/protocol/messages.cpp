@@ -40,6 +40,7 @@ void put(byte_writer& w, const hello_reply& m) {
   w.u8(static_cast<std::uint8_t>(m.state));
   w.u16(m.pending_bills);
   w.u64(m.active_session);
+  w.raw(m.challenge);
 }
 void put(byte_writer& w, const start_reply& m) {
   w.u8(static_cast<std::uint8_t>(m.result));
@@ -114,6 +115,8 @@ void get(byte_reader& r, hello_reply& m) {
   m.state = static_cast<pile_state>(st);
   m.pending_bills = r.u16();
   m.active_session = r.u64();
+  auto c = r.raw(m.challenge.size());
+  if (r.ok()) std::memcpy(m.challenge.data(), c.data(), c.size());
 }
 void get(byte_reader& r, start_reply& m) {
   m.result = get_status(r);

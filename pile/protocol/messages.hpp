@@ -4,6 +4,7 @@
 // every length, count and enum is checked, and garbage gives an error value, never a crash.
 #pragma once
 
+#include "contract/challenge.hpp"
 #include "contract/key32.hpp"
 #include "contract/stop_reason.hpp"
 #include "sim/bytes.hpp"
@@ -55,6 +56,10 @@ struct hello_reply {
   pile_state state = pile_state::idle;
   std::uint16_t pending_bills = 0;
   std::uint64_t active_session = 0;  // 0: none
+  // A fresh nonce for a start: the phone passes it to the server, which seals it into the authorization; the
+  // pile accepts that authorization only for a challenge it issued, within the ttl on its own timer. All zero
+  // from a pile without power (it issues none).
+  pilesim::challenge challenge{};
 };
 struct start_reply {
   status result = status::ok;

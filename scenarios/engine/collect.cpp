@@ -38,6 +38,7 @@ session_outcome session_outcome_of(const std::string& user, const agent::start_a
   o.charged = s->charged;
   o.refunded = s->refunded;
   o.reconciled_at_us = s->reconciled_at_us;
+  o.pile_clock_offset_us = s->pile_clock_offset_us;
   return o;
 }
 

@@ -1,5 +1,6 @@
 // A power fault cuts one pile's power at its begin and brings it back at the end of its window. A power cut
-// always changes the pile's state (and ends any session), so its begin alone makes it applied.
+// always changes the pile's state (and ends any session), so its begin alone makes it applied. With clock_reset
+// the pile's clock comes back at its epoch.
 #include "scenarios/engine/fault_planners.hpp"
 
 namespace pilesim::scenarios {
@@ -13,7 +14,7 @@ void plan_fault(fault_record& r, const pile_power_fault& p, fault_context& cx) {
   });
   if (r.window_end_us != sim::time_max)
     cx.k.at(r.window_end_us, [&cx, &p] {
-      for (const std::string& pile : p.piles) cx.parts.piles.at(pile).actor->power_on();
+      for (const std::string& pile : p.piles) cx.parts.piles.at(pile).actor->power_on(p.clock_reset);
     });
 }
 

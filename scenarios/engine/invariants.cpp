@@ -48,17 +48,52 @@ class metered_index {
   std::unordered_multimap<std::uint64_t, const metered_session*> by_id_;  // looked up, never iterated
 };
 
-// True when some phone stayed in range of `pile` for `bound` within [from, until).
-bool phone_came_back(const liveness_inputs& l, const std::string& pile, std::int64_t from) {
-  for (const presence& p : l.presences) {
-    if (p.pile != pile) continue;
-    const std::int64_t a = std::max(p.from_us, from);
-    const std::int64_t b = std::min(p.to_us, l.until_us);
-    if (b - a >= l.bound_us) return true;
+// The stretches phones spent in range, by pile, to answer "did some phone stay in range of this pile for
+// `bound` within [from, until)?" in logarithmic time: a run holds a stretch per visit and a question per
+// unsettled session, and asking each question of every stretch would cost their product.
+class presence_index {
+ public:
+  explicit presence_index(const liveness_inputs& l) : bound_(l.bound_us) {
+    for (const presence& p : l.presences) {
+      by_pile_[p.pile].stretches.push_back({p.from_us, std::min(p.to_us, l.until_us)});
+    }
+    for (auto& [pile, s] : by_pile_) {
+      auto& v = s.stretches;
+      std::sort(v.begin(), v.end(), [](const stretch& a, const stretch& b) { return a.from < b.from; });
+      s.latest_end.resize(v.size());
+      s.long_from.resize(v.size() + 1, false);
+      for (std::size_t i = 0; i < v.size(); ++i) s.latest_end[i] = std::max(i ? s.latest_end[i - 1] : v[i].to, v[i].to);
+      for (std::size_t i = v.size(); i-- > 0;) s.long_from[i] = s.long_from[i + 1] || v[i].to - v[i].from >= bound_;
+    }
   }
-  return false;
-}
 
+  // A stretch that began before `from` counts from `from` on, so it is long enough when it ends late enough;
+  // one that began at or after `from` counts whole.
+  bool came_back(const std::string& pile, std::int64_t from) const {
+    auto it = by_pile_.find(pile);
+    if (it == by_pile_.end()) return false;
+    const auto& s = it->second;
+    const auto first_after = static_cast<std::size_t>(
+        std::lower_bound(s.stretches.begin(), s.stretches.end(), from,
+                         [](const stretch& a, std::int64_t t) { return a.from < t; }) -
+        s.stretches.begin());
+    if (first_after > 0 && s.latest_end[first_after - 1] - from >= bound_) return true;
+    return s.long_from[first_after];
+  }
+
+ private:
+  struct stretch {
+    std::int64_t from = 0;
+    std::int64_t to = 0;  // clipped to until
+  };
+  struct pile_stretches {
+    std::vector<stretch> stretches;    // by start
+    std::vector<std::int64_t> latest_end;  // the latest end among stretches [0, i]
+    std::vector<bool> long_from;       // some stretch in [i, n) lasts bound or more
+  };
+  std::int64_t bound_;
+  std::unordered_map<std::string, pile_stretches> by_pile_;  // looked up, never iterated in an order that shows
+};
 
 check_outcome check_money_conserved(const invariant_inputs& in) {
   verdict v{"money_conserved", {}};
@@ -139,7 +174,8 @@ struct liveness_case {
 liveness_case unchecked(std::string why) { return {liveness_case::kind::unchecked, std::move(why)}; }
 liveness_case overdue(std::string what) { return {liveness_case::kind::overdue, std::move(what)}; }
 
-liveness_case judge_unsettled(const liveness_inputs& l, const server_session& s, const metered_session* m) {
+liveness_case judge_unsettled(const liveness_inputs& l, const presence_index& near, const server_session& s,
+                              const metered_session* m) {
   // Expired with nothing delivered is settled: the hold must be gone. Expired but metered means a bill
   // (of energy really delivered) is still owed, like any started session.
   if (s.state == "expired" && (m == nullptr || m->energy_wh == 0)) {
@@ -156,7 +192,7 @@ liveness_case judge_unsettled(const liveness_inputs& l, const server_session& s,
                    ", hold release was due at " + secs(s.hold_release_at_us));
   }
   const std::int64_t from = std::max(*l.heal_us, m->ended_at_us);
-  if (!phone_came_back(l, s.pile, from))
+  if (!near.came_back(s.pile, from))
     return unchecked(sid(s.id) + " (no phone came back to " + s.pile + " for " + secs(l.bound_us) + " after " +
                      secs(from) + ")");
   return overdue(sid(s.id) + " on " + s.pile + " ended at " + secs(m->ended_at_us) + " but is still " + s.state +
@@ -215,13 +251,14 @@ check_outcome check_liveness(const invariant_inputs& in) {
   const metered_index metered(in.metered);
   std::vector<std::string> unchecked;
   std::optional<std::int64_t> last_reconciled;
+  const presence_index near(l);
   for (const server_session& s : in.sessions) {
     if (s.state == "reconciled") {
       if (s.reconciled_at_us && (!last_reconciled || *s.reconciled_at_us > *last_reconciled))
         last_reconciled = s.reconciled_at_us;
       continue;
     }
-    liveness_case c = judge_unsettled(l, s, metered.find(s));
+    liveness_case c = judge_unsettled(l, near, s, metered.find(s));
     if (c.what == liveness_case::kind::overdue) v.fail(std::move(c.text));
     if (c.what == liveness_case::kind::unchecked) unchecked.push_back(std::move(c.text));
   }

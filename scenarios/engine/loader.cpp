@@ -1,6 +1,7 @@
 #include "scenarios/engine/loader.hpp"
 
 #include "agent/attack.hpp"
+#include "pile/clock.hpp"
 
 #include "scenarios/engine/refusal_kinds.hpp"
 #include "scenarios/engine/values.hpp"
@@ -39,12 +40,10 @@ constexpr std::int64_t packets_per_event_max = 64;
 constexpr std::int64_t refused_count_max = 1'000'000'000;
 constexpr std::size_t ids_listed_max = 10;  // "unknown user 'x' (users: a, b, ... and 99990 more)"
 
-// Keys of format 1.1 (SCENARIOS.md) that this loader does not read yet, by where they belong (list indices
-// written []): named as such, rather than as unknown. A key leaves this table when the loader learns it.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 2> keys_not_read_yet{{
-    {"piles[]", "clock"},
-    {"faults[].pile", "clock_reset"},
-}};
+// Keys of a format (SCENARIOS.md) that this loader does not read yet, by where they belong (list indices
+// written []): named as such, rather than as unknown. A key leaves this table when the loader learns it; empty
+// while every key of format 1.1 is read.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 0> keys_not_read_yet{};
 // A generated fleet: ids are <prefix><n>, so a prefix this long still leaves room for the number and `-car`.
 constexpr std::size_t prefix_len_max = 16;
 constexpr std::int64_t fleet_piles_max = 1'000'000;
@@ -531,6 +530,7 @@ class converter {
   void convert_piles(const yaml_node& n, scenario& s);
   void convert_users(const yaml_node& n, scenario& s);
   std::optional<vehicle_config> convert_vehicle(const yaml_node& n, const std::string& path);
+  void convert_clock(const yaml_node& n, const std::string& path, pile_config& p);
   void convert_links(const yaml_node& n, links_config& links);
   void convert_ble_link(const yaml_node& n, ble_link_config& ble);
   void convert_steps(const yaml_node& n, scenario& s);
@@ -728,7 +728,7 @@ void converter::convert_piles(const yaml_node& n, scenario& s) {
   piles_.declared.reserve(items.size());
   for (std::size_t i = 0; i < items.size(); ++i) {
     std::string path = indexed("piles", i);
-    map_view m(*this, items[i], path, {"id", "power_kw", "bill_store", "tariff"}, false);
+    map_view m(*this, items[i], path, {"id", "power_kw", "bill_store", "tariff", "clock"}, false);
     if (!m.valid()) continue;
     pile_config p;
     p.pos = to_source(items[i].pos);
@@ -748,7 +748,43 @@ void converter::convert_piles(const yaml_node& n, scenario& s) {
       else if (c) p.bill_store = *c;
     }
     if (const auto* v = m.get("tariff")) p.tariff = convert_tariff(*v, m.path("tariff"), s.tariff);
+    if (const auto* v = m.get("clock")) convert_clock(*v, m.path("clock"), p);
     s.piles.push_back(std::move(p));
+  }
+}
+
+void converter::convert_clock(const yaml_node& n, const std::string& path, pile_config& p) {
+  map_view m(*this, n, path, {"offset", "drift_ppm"}, false);
+  if (!m.valid()) return;
+  // Signed, unlike every other duration or count of the format: a clock may be behind or slow.
+  auto without_sign = [](std::string_view& t) {
+    const bool negative = !t.empty() && t[0] == '-';
+    if (!t.empty() && (t[0] == '-' || t[0] == '+')) t.remove_prefix(1);
+    return negative;
+  };
+  if (const auto* v = m.get("offset")) {
+    auto signed_duration = [&](std::string_view t) -> parsed<sim::time_us> {
+      const bool negative = without_sign(t);
+      auto u = parse_duration_us(t);
+      if (!u) return u.error();
+      return negative ? -*u : *u;
+    };
+    auto d = exact<sim::time_us>(*v, m.path("offset"), "a duration", signed_duration);
+    if (d && (*d < -pile::clock_config::offset_us_max || *d > pile::clock_config::offset_us_max))
+      error(v->pos, m.path("offset") + ": must be within -1d..1d");
+    else if (d) p.clock_offset_us = *d;
+  }
+  if (const auto* v = m.get("drift_ppm")) {
+    auto signed_count = [&](std::string_view t) -> parsed<std::int64_t> {
+      const bool negative = without_sign(t);
+      auto u = parse_count(t, INT32_MAX);
+      if (!u) return u.error();
+      return negative ? -*u : *u;
+    };
+    auto d = exact<std::int64_t>(*v, m.path("drift_ppm"), "a whole number", signed_count);
+    if (d && (*d < -pile::clock_config::drift_ppm_max || *d > pile::clock_config::drift_ppm_max))
+      error(v->pos, m.path("drift_ppm") + ": must be within -1000..1000 (parts per million)");
+    else if (d) p.clock_drift_ppm = *d;
   }
 }
 
@@ -1017,7 +1053,7 @@ std::optional<fault_kind> converter::convert_fault_kind(const map_view& m, const
 }
 
 std::optional<pile_power_fault> converter::convert_pile_fault(const yaml_node& n, const std::string& path) {
-  map_view pm(*this, n, path, {"id", "site", "power"}, false);
+  map_view pm(*this, n, path, {"id", "site", "power", "clock_reset"}, false);
   if (!pm.valid()) return std::nullopt;
   pile_power_fault p;
   bool ok = fault_target(pm, path, "id", p.pile, p.site, p.piles);
@@ -1028,6 +1064,11 @@ std::optional<pile_power_fault> converter::convert_pile_fault(const yaml_node& n
     ok = ok && t && *t == "off";
   } else {
     ok = false;
+  }
+  if (const auto* x = pm.get("clock_reset")) {
+    auto f = exact<bool>(*x, pm.path("clock_reset"), "true or false", parse_flag);
+    if (f) p.clock_reset = *f;
+    else ok = false;
   }
   if (!ok) return std::nullopt;
   return p;

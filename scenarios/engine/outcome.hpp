@@ -26,6 +26,9 @@ struct session_outcome {
   money charged;
   money refunded;
   std::optional<sim::time_us> reconciled_at_us;
+  // The pile's clock at the start less the server's at issue, as the server's database has them: the pile's
+  // offset plus the relay time. Nullopt until the pile's word of a start reached the server.
+  std::optional<std::int64_t> pile_clock_offset_us;
 };
 
 struct reservation_outcome {

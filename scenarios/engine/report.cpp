@@ -62,6 +62,8 @@ void add_rows(json::object& o, const run_outcome_report& r) {
     x["refunded"] = format_money(s.refunded);
     if (s.reconciled_at_us) x["reconciled_at_s"] = static_cast<double>(*s.reconciled_at_us) / 1e6;
     else x["reconciled_at_s"] = nullptr;
+    if (s.pile_clock_offset_us) x["pile_clock_offset_s"] = static_cast<double>(*s.pile_clock_offset_us) / 1e6;
+    else x["pile_clock_offset_s"] = nullptr;
     sessions.push_back(std::move(x));
   }
   o["sessions"] = std::move(sessions);
@@ -131,6 +133,11 @@ void print_rows(std::ostream& out, const run_outcome_report& r) {
         << format_money(s.charged) << std::setw(10) << format_money(s.refunded) << std::setw(12)
         << (s.reconciled_at_us ? seconds(*s.reconciled_at_us) : "-") << "\n";
     if (!s.refused_why.empty()) out << "        refused: " << s.refused_why << "\n";
+    // Only a pile clock that is off by more than any relay could take is worth a line.
+    if (s.pile_clock_offset_us && (*s.pile_clock_offset_us >= sim::minute || *s.pile_clock_offset_us <= -sim::minute))
+      out << "        pile clock seen " << (*s.pile_clock_offset_us < 0 ? "-" : "+")
+          << seconds(*s.pile_clock_offset_us < 0 ? -*s.pile_clock_offset_us : *s.pile_clock_offset_us)
+          << " off the server's\n";
   }
   if (!r.reservations.empty()) {
     out << "reservations:";

@@ -72,6 +72,10 @@ struct pile_config {
   std::int64_t bill_store = 64;  // bills kept before the pile refuses new sessions
   // The pile's own tariff when it names one, complete: keys it leaves out come from the top-level tariff.
   std::optional<tariff_config> tariff;
+  // The pile's own clock (format 1.1 `clock: {offset, drift_ppm}`): it reads t + offset at the world's t and
+  // runs drift_ppm parts per million fast (negative: slow). |offset| <= 1d, |drift_ppm| <= 1000.
+  sim::time_us clock_offset_us = 0;
+  std::int64_t clock_drift_ppm = 0;
 };
 
 struct vehicle_config {
@@ -183,11 +187,13 @@ struct server_fault {
   friend constexpr bool operator==(server_fault, server_fault) = default;
 };
 
-// The pile (or every pile of a site) loses power at `at` and reboots when the window ends.
+// The pile (or every pile of a site) loses power at `at` and reboots when the window ends; with clock_reset its
+// clock comes back reading the pile's epoch (0) instead of the time it kept.
 struct pile_power_fault {
   std::string pile;                // empty when the fault names a site
   std::string site;
   std::vector<std::string> piles;  // {pile}, or the site's piles in id order
+  bool clock_reset = false;
 };
 
 // One user's app cheats as `kind` says for the window (format 1.1; agent/attack.hpp lists what each does).

@@ -24,7 +24,10 @@ void add_piles(world_parts& w, sim::kernel& k, const scenario& s, std::uint64_t 
     fc.power_w = p.power_w;
     fc.key = pc.key;
     fc.bill_store = static_cast<std::size_t>(p.bill_store);
-    w.piles.emplace(p.id, pile_parts{&p, std::make_unique<pile::pile_actor>(k, fc)});
+    pile::clock_config clock;
+    clock.offset_us = p.clock_offset_us;
+    clock.drift_ppm = p.clock_drift_ppm;
+    w.piles.emplace(p.id, pile_parts{&p, std::make_unique<pile::pile_actor>(k, fc, clock)});
   }
 }
 

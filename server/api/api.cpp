@@ -452,6 +452,7 @@ std::string to_json(const session_request& v) {
   w.num("reservation", v.reservation);
   put_vehicle(w, v.vehicle);
   w.amount("amount", v.amount);
+  w.blob("challenge", bytes(v.pile_challenge.begin(), v.pile_challenge.end()));
   return std::move(w).done();
 }
 
@@ -548,6 +549,9 @@ result<session_request> parse_session_request(std::string_view text) {
     v.reservation = r.u64("reservation");
     v.vehicle = read_vehicle(r);
     v.amount = r.amount("amount");
+    const bytes c = r.blob("challenge");
+    if (r.ok() && c.size() != v.pile_challenge.size()) r.fail();
+    if (r.ok()) std::copy(c.begin(), c.end(), v.pile_challenge.begin());
     return v;
   });
 }

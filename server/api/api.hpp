@@ -6,6 +6,7 @@
 // Bodies are plain structs with one encoder and one decoder each; decoding checks every field.
 #pragma once
 
+#include "contract/challenge.hpp"
 #include "contract/money.hpp"
 #include "sim/bytes.hpp"
 #include "sim/error.hpp"
@@ -50,6 +51,7 @@ struct session_request {
   std::uint64_t reservation = 0;     // 0: none (works if the pile is free)
   vehicle_info vehicle;
   money amount;                      // to freeze
+  challenge pile_challenge{};        // "challenge": from the pile's hello reply; sealed into the authorization
 };
 struct session_started {
   std::uint64_t session = 0;

@@ -343,8 +343,9 @@ TEST_SUITE("agent/agent") {
     w.plug_and_start(1 * sim::minute, "carl", "P1", 6'000'000, money{500});
     auto run = w.k.run({.until = 30 * sim::minute});
     REQUIRE_MESSAGE(!run.failed, run.failure);
-    // No corrupted frame ever decodes (the frame check refuses it): the start request spans several packets and
-    // never arrives whole, so the app takes the silent connection for a slow one and nothing ever starts.
+    // No corrupted frame ever decodes (the frame check refuses it): the pile's hello reply spans several packets
+    // and never arrives whole, so the app never has the pile's challenge, asks the server for nothing, and
+    // nothing ever starts or is frozen.
     CHECK(carl.counters().ble_timeouts > 0);
     CHECK(p1.fw().counters().sessions_started == 0);
     CHECK(p1.stats().requests <= intact_requests);
@@ -352,6 +353,7 @@ TEST_SUITE("agent/agent") {
     CHECK(w.users.at("carl").ble.at("P1")->stats().corrupted > 0);
     REQUIRE(carl.starts().size() == 1);
     CHECK(carl.starts()[0].refused == "pile: no answer");
+    CHECK(carl.starts()[0].session == 0);
     check_money_conserved(w);
   }
 

@@ -2,11 +2,14 @@
 // checked against the digest the pile keeps, which is BLAKE2b-256 of it, and nothing else matches.
 #include "contract/keys.hpp"
 
+#include "sim/bytes.hpp"
+
 #include <doctest/doctest.h>
 #include <sodium.h>
 
 #include <cstdint>
 #include <set>
+#include <span>
 #include <string>
 
 using namespace pilesim;
@@ -46,5 +49,31 @@ TEST_SUITE("contract/keys") {
       CHECK(!stop_secret_matches(bad, digest));
     }
     CHECK(!stop_secret_matches(secret, secret));  // the secret is not its own digest
+  }
+
+  TEST_CASE("a pile's challenges: keyed BLAKE2b of (power-up, sequence), never the same twice, another key's differ") {
+    const key32 k1 = derive_pile_key(1, "P1");
+    const key32 k2 = derive_pile_key(1, "P2");
+    std::set<challenge> seen;
+    for (std::uint64_t boot = 0; boot < 4; ++boot)
+      for (std::uint64_t seq = 1; seq <= 40; ++seq) {
+        seen.insert(derive_challenge(k1, boot, seq));
+        seen.insert(derive_challenge(k2, boot, seq));
+      }
+    CHECK(seen.size() == 2 * 4 * 40);
+    CHECK(derive_challenge(k1, 3, 7) == derive_challenge(k1, 3, 7));
+    // Keyed by the pile's key: without it, the label and counters alone do not give the challenge.
+    bytes in;
+    byte_writer w(in);
+    const char* label = "pilesim/challeng";
+    w.raw(std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(label), 16));
+    w.u64(0);
+    w.u64(1);
+    challenge want{};
+    crypto_generichash(want.data(), want.size(), in.data(), in.size(), k1.data(), k1.size());
+    CHECK(derive_challenge(k1, 0, 1) == want);
+    challenge unkeyed{};
+    crypto_generichash(unkeyed.data(), unkeyed.size(), in.data(), in.size(), nullptr, 0);
+    CHECK(derive_challenge(k1, 0, 1) != unkeyed);
   }
 }

@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <optional>
 
 using namespace pilesim;
 using namespace pilesim::contract;
@@ -46,6 +47,8 @@ struct auth_spec {
   std::int64_t issued_at_us = 0;
   std::int64_t expires_at_us = 10 * minute;
   std::string pile_id = "P1";
+  std::optional<challenge> nonce;  // none: start() asks the pile for one first, start_req() seals zeros
+  std::int64_t ttl_us = 10 * minute;
 };
 
 start_authorization authorization(const auth_spec& s) {
@@ -59,14 +62,22 @@ start_authorization authorization(const auth_spec& s) {
   a.rate = rate;
   a.vehicle_id = "V1";
   a.stop_digest = stop_digest(derive_stop_secret(seed, s.session_id));
+  a.challenge = s.nonce.value_or(challenge{});
+  a.ttl_us = s.ttl_us;
   return a;
+}
+
+// A challenge the pile issues now, as a phone's hello gets it.
+challenge challenge_of(firmware& fw, std::int64_t now) {
+  return std::get<protocol::hello_reply>(fw.handle(protocol::hello{"alice"}, now)).challenge;
 }
 
 protocol::start_request start_req(const auth_spec& s, const key32& key = pile_key()) {
   return protocol::start_request{seal(authorization(s), key)};
 }
 
-protocol::start_reply start(firmware& fw, const auth_spec& s, std::int64_t now) {
+protocol::start_reply start(firmware& fw, auth_spec s, std::int64_t now) {
+  if (!s.nonce) s.nonce = challenge_of(fw, now);
   return std::get<protocol::start_reply>(fw.handle(start_req(s), now));
 }
 
@@ -314,8 +325,9 @@ TEST_SUITE("pile/firmware") {
     CHECK(std::get<protocol::start_reply>(fw.handle(protocol::start_request{bytes{1, 2, 3}}, now)).result ==
           status::bad_mac);
 
-    // Expired on the pile's clock: valid up to and including expires_at_us.
-    CHECK(start(fw, {.expires_at_us = now - 1}, now).result == status::expired);
+    // Expired on the pile's own timer: relayed longer than its ttl (less the drift allowance) after the challenge.
+    const challenge old = challenge_of(fw, now - 10 * minute);
+    CHECK(start(fw, {.nonce = old}, now).result == status::expired);
 
     CHECK(fw.state() == protocol::pile_state::idle);
     CHECK(fw.nv().last_counter() == 0);
@@ -339,7 +351,7 @@ TEST_SUITE("pile/firmware") {
   TEST_CASE("a repeated start (lost reply) gets the same reply and acts once") {
     firmware fw(config());
     fw.plug(car(), 0);
-    const auto req = start_req({});
+    const auto req = start_req({.nonce = challenge_of(fw, 0)});
     const auto first = std::get<protocol::start_reply>(fw.handle(req, 0));
     REQUIRE(first.result == status::ok);
     const auto second = std::get<protocol::start_reply>(fw.handle(req, 5 * sec));
@@ -495,5 +507,60 @@ TEST_SUITE("pile/firmware") {
     CHECK(std::get<protocol::hello_reply>(r).pile_id == "P1");
     CHECK(fw.counters().not_requests == 1);
     CHECK(fw.state() == protocol::pile_state::idle);
+  }
+
+  TEST_CASE("freshness is the pile's own: within the ttl of its challenge, whatever the server's clock says") {
+    firmware fw(config());
+    const std::int64_t t0 = 5 * hour;  // the pile's clock; the server's instants below are a day away from it
+    const challenge c = challenge_of(fw, t0);
+    // ttl 10 min less 1000 ppm of it: 599.4 s on the pile's timer.
+    const std::int64_t allowed = 10 * minute - 600'000;
+    auth_spec far{.issued_at_us = t0 + 24 * hour, .expires_at_us = t0 + 24 * hour + 10 * minute, .nonce = c};
+    CHECK(start(fw, far, t0 + allowed + 1).result == status::expired);
+    // A refusal does not take the challenge: the same authorization in time is accepted.
+    auth_spec past{.issued_at_us = t0 - 24 * hour, .expires_at_us = t0 - 24 * hour + 10 * minute, .nonce = c};
+    CHECK(start(fw, past, t0 + allowed).result == status::ok);
+  }
+
+  TEST_CASE("a challenge is taken once; one never issued or issued before a power loss is refused") {
+    firmware fw(config());
+    const challenge a = challenge_of(fw, 0);
+    const challenge b = challenge_of(fw, sec);
+    CHECK(a != b);
+    REQUIRE(start(fw, {.session_id = 100, .counter = 1, .nonce = a}, 2 * sec).result == status::ok);
+    REQUIRE(stop(fw, 100, 3 * sec).result == status::ok);
+    // Used once: a new authorization naming the same challenge is refused.
+    CHECK(start(fw, {.session_id = 101, .counter = 2, .nonce = a}, 4 * sec).result == status::expired);
+    // Made up by a phone.
+    challenge guess{};
+    guess.fill(0x42);
+    CHECK(start(fw, {.session_id = 101, .counter = 2, .nonce = guess}, 4 * sec).result == status::expired);
+    // RAM is lost with the power: b was issued and never used, and is refused after the reboot, even with the
+    // clock set back (a reset RTC) so that it would look fresh.
+    fw.power_off(5 * sec);
+    fw.power_on(0);
+    CHECK(start(fw, {.session_id = 101, .counter = 2, .nonce = b}, sec).result == status::expired);
+    const challenge after = challenge_of(fw, sec);
+    CHECK(after != a);
+    CHECK(after != b);
+    CHECK(start(fw, {.session_id = 101, .counter = 2, .nonce = after}, 2 * sec).result == status::ok);
+    CHECK(fw.counters().refused(status::expired) == 3);
+  }
+
+  TEST_CASE("the pile keeps its last challenges_kept challenges; an older one is refused") {
+    firmware fw(config());
+    const challenge first = challenge_of(fw, 0);
+    const challenge second = challenge_of(fw, 1);
+    for (std::size_t i = 2; i <= firmware::challenges_kept; ++i) (void)challenge_of(fw, static_cast<std::int64_t>(i));
+    CHECK(start(fw, {.nonce = first}, sec).result == status::expired);
+    CHECK(start(fw, {.nonce = second}, sec).result == status::ok);
+  }
+
+  TEST_CASE("a powered-off pile and a stray reply get no challenge") {
+    firmware fw(config());
+    CHECK(std::get<protocol::hello_reply>(fw.handle(protocol::session_ended{1, stop_reason::cap}, 0)).challenge ==
+          challenge{});
+    fw.power_off(sec);
+    CHECK(std::get<protocol::hello_reply>(fw.handle(protocol::hello{"x"}, 2 * sec)).challenge == challenge{});
   }
 }

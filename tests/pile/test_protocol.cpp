@@ -33,7 +33,7 @@ std::vector<frame> samples() {
       {4, bill_request{}},
       {5, receipt_request{pattern(token_len_max, 7)}},
       {0xFFFE, session_ended_confirm{0x0102030405060708ULL}},
-      {0x8001, hello_reply{"P1", pile_state::charging, 3, 77}},
+      {0x8001, hello_reply{"P1", pile_state::charging, 3, 77, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}}},
       {0x8002, start_reply{status::ok, 77, 123456, pattern(100, 1)}},
       {0x8003, start_reply{status::replayed, 0, 0, {}}},
       {0x8004, stop_reply{status::bad_stop_secret, 77}},
@@ -56,7 +56,7 @@ bool same(const receipt_request& a, const receipt_request& b) { return a.receipt
 bool same(const session_ended_confirm& a, const session_ended_confirm& b) { return a.session_id == b.session_id; }
 bool same(const hello_reply& a, const hello_reply& b) {
   return a.pile_id == b.pile_id && a.state == b.state && a.pending_bills == b.pending_bills &&
-         a.active_session == b.active_session;
+         a.active_session == b.active_session && a.challenge == b.challenge;
 }
 bool same(const start_reply& a, const start_reply& b) {
   return a.result == b.result && a.session_id == b.session_id && a.meter_start_wh == b.meter_start_wh &&
@@ -238,7 +238,8 @@ TEST_SUITE("pile/protocol") {
     w.u64(1);
     CHECK(error_of(decode(raw_frame(0x83, 1, p))) == errc::bad_field);
     // hello_reply: pile state is 0..4.
-    const bytes h{2, 'P', '1', 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // id "P1", state 5, no bills, no session
+    bytes h{2, 'P', '1', 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};  // id "P1", state 5, no bills, no session
+    h.resize(h.size() + challenge_len);                       // and a challenge
     CHECK(error_of(decode(raw_frame(0x81, 1, h))) == errc::bad_field);
   }
 

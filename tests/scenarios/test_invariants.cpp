@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
 using namespace pilesim;
@@ -116,6 +118,36 @@ TEST_SUITE("scenarios/invariants/liveness") {
     const check_outcome c = check_liveness(in);
     CHECK(c.held);
     CHECK(c.detail.find("faults[0] wan bob never ends") != std::string::npos);
+  }
+
+  // The presences are indexed by pile; the verdict must be the one a scan of every stretch gives, for stretches
+  // that start before the session ended and run past it, start after it, overlap, or reach past until.
+  TEST_CASE("a phone came back exactly when some stretch in range lasts the bound after the end") {
+    std::uint64_t x = 12345;
+    const auto next = [&x](std::uint64_t n) {
+      x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+      return (x >> 33) % n;
+    };
+    const std::int64_t until = 200 * min_us;
+    for (int trial = 0; trial < 300; ++trial) {
+      invariant_inputs in = healed_at(0, until);
+      const auto ended = static_cast<std::int64_t>(next(200)) * min_us;
+      in.sessions.push_back(session(7, "started", 500));
+      in.metered.push_back(meter(7, true, ended));
+      const auto stretches = next(6);
+      bool expected = false;
+      for (std::uint64_t k = 0; k < stretches; ++k) {
+        const auto from = static_cast<std::int64_t>(next(220)) * min_us;
+        const std::int64_t to = from + static_cast<std::int64_t>(next(30)) * min_us;
+        const std::string pile = next(3) == 0 ? "P2" : "P1";
+        in.liveness.presences.push_back({"bob", pile, from, to});
+        if (pile == "P1" && std::min(to, until) - std::max(from, ended) >= in.liveness.bound_us) expected = true;
+      }
+      const check_outcome c = check_liveness(in);
+      CAPTURE(trial);
+      CHECK(c.held == !expected);
+      CHECK((c.detail.find("no phone came back to P1") != std::string::npos) == !expected);
+    }
   }
 
   TEST_CASE("reports the time from heal to the last reconciliation") {

@@ -788,10 +788,37 @@ TEST_SUITE("scenarios/loader") {
           "t.yaml:3:9: format: expected a format version, found a list");
   }
 
-  TEST_CASE("format 1.1 keys this version does not read yet are named as such, not as unknown") {
-    CHECK(error_of(with_base("faults:\n  - {at: 1m, pile: {id: P1, power: off, clock_reset: true}}\n"))
-              .starts_with("t.yaml:10:41: key 'clock_reset' in faults[0].pile is format 1.1, which"));
-    // attack faults are read: a bad kind, a pile where only redirect_start takes one, a redirect with none
+  TEST_CASE("a pile's clock and a power fault's clock_reset are read, out-of-range values refused at line:col") {
+    const std::string head = "name: t\nuntil: 6h\npiles:\n";
+    auto slow = loaded(head + "  - {id: P1, power_kw: 7, clock: {offset: -1d, drift_ppm: -1000}}\n");
+    CHECK(slow.piles[0].clock_offset_us == -24 * sim::hour);
+    CHECK(slow.piles[0].clock_drift_ppm == -1000);
+    auto fast = loaded(head + "  - {id: P1, power_kw: 7, clock: {offset: +6h, drift_ppm: 300}}\n");
+    CHECK(fast.piles[0].clock_offset_us == 6 * sim::hour);
+    CHECK(fast.piles[0].clock_drift_ppm == 300);
+    auto plain = loaded(head + "  - {id: P1, power_kw: 7}\n");
+    CHECK(plain.piles[0].clock_offset_us == 0);
+    CHECK(plain.piles[0].clock_drift_ppm == 0);
+    CHECK(error_of(head + "  - {id: P1, power_kw: 7, clock: {offset: 25h}}\n") ==
+          "t.yaml:4:43: piles[0].clock.offset: must be within -1d..1d");
+    CHECK(error_of(head + "  - {id: P1, power_kw: 7, clock: {offset: -2h, drift_ppm: 1001}}\n") ==
+          "t.yaml:4:59: piles[0].clock.drift_ppm: must be within -1000..1000 (parts per million)");
+    CHECK(error_of(head + "  - {id: P1, power_kw: 7, clock: {offset: 2}}\n")
+              .starts_with("t.yaml:4:43: piles[0].clock.offset: "));
+    CHECK(error_of(head + "  - {id: P1, power_kw: 7, clock: {drift: 5}}\n").starts_with("t.yaml:4:35: "));
+
+    auto reset =
+        loaded(with_base("faults:\n  - {at: 1m, for: 1m, pile: {id: P1, power: off, clock_reset: true}}\n"));
+    const auto* power = std::get_if<pile_power_fault>(&reset.faults[0].kind);
+    REQUIRE(power != nullptr);
+    CHECK(power->clock_reset);
+    auto kept = loaded(with_base("faults:\n  - {at: 1m, for: 1m, pile: {id: P1, power: off}}\n"));
+    CHECK_FALSE(std::get<pile_power_fault>(kept.faults[0].kind).clock_reset);
+    CHECK(error_of(with_base("faults:\n  - {at: 1m, for: 1m, pile: {id: P1, power: off, clock_reset: maybe}}\n"))
+              .starts_with("t.yaml:10:63: faults[0].pile.clock_reset: "));
+  }
+
+  TEST_CASE("attack faults are read: a bad kind, a pile where only redirect_start takes one, a redirect with none") {
     CHECK(error_of(with_base("faults:\n  - {at: 1m, attack: {user: alice, kind: bogus}}\n"))
               .find("faults[0].attack.kind: unknown attack kind 'bogus'") != std::string::npos);
     CHECK(error_of(with_base("faults:\n  - {at: 1m, attack: {user: alice, kind: alter_bill, pile: P1}}\n"))

@@ -42,7 +42,7 @@ TEST_SUITE("server/api/json") {
   }
 
   TEST_CASE("session bodies round-trip with money as decimal strings and bytes as base64url") {
-    const api::session_request rq{"P1", 3, a_vehicle(), money{5000}};
+    const api::session_request rq{"P1", 3, a_vehicle(), money{5000}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6}};
     const std::string text = api::to_json(rq);
     CHECK(text.find(R"("amount":"50.00")") != std::string::npos);
     auto rq2 = api::parse_session_request(text);
@@ -50,6 +50,7 @@ TEST_SUITE("server/api/json") {
     CHECK(rq2->reservation == 3);
     CHECK(rq2->vehicle.id == "V1");
     CHECK(rq2->vehicle.battery_wh == 60'000);
+    CHECK(rq2->pile_challenge == rq.pile_challenge);
     CHECK(rq2->vehicle.max_ac_w == 7'000);
     CHECK(rq2->amount == money{5000});
 
@@ -116,7 +117,7 @@ TEST_SUITE("server/api/json") {
           R"({"id":18000000000000000000,"pile":"P1","user":"alice","start_us":10,"end_us":20,"state":"open"})");
     CHECK(api::to_json(api::session_request{"P1", 3, a_vehicle(), money{5000}}) ==
           R"({"pile":"P1","reservation":3,"vehicle":{"id":"V1","battery_wh":60000,"max_ac_w":7000},)"
-          R"("amount":"50.00"})");
+          R"("amount":"50.00","challenge":"AAAAAAAAAAAAAAAAAAAAAA"})");
     CHECK(api::to_json(api::session_started{9, money{-1234}, a_vehicle(), bytes{0xfb, 0xff}, bytes{0}, 77}) ==
           R"({"session":9,"frozen":"-12.34","vehicle":{"id":"V1","battery_wh":60000,"max_ac_w":7000},)"
           R"("authorization":"-_8","stop_secret":"AA","expires_at_us":77})");
@@ -187,9 +188,11 @@ TEST_SUITE("server/api/json") {
     CHECK(api::parse_reservation_request(R"({"pile":2,"start_us":1,"duration_us":0,"pile":"P1"})"));
     // A nested object is read only where it is expected.
     CHECK_FALSE(api::parse_session_request(
-        R"({"pile":"P1","reservation":0,"id":"V1","battery_wh":1,"max_ac_w":2,"amount":"1.00"})"));
+        R"({"pile":"P1","challenge":"AAAAAAAAAAAAAAAAAAAAAA",)"
+        R"("reservation":0,"id":"V1","battery_wh":1,"max_ac_w":2,"amount":"1.00"})"));
     CHECK_FALSE(api::parse_session_request(
-        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2,"amount":"1.00"}})"));
+        R"({"pile":"P1","challenge":"AAAAAAAAAAAAAAAAAAAAAA",)"
+        R"("reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2,"amount":"1.00"}})"));
     // Long strings full of escapes arrive from the parser in pieces and are joined.
     std::string detail;
     for (int i = 0; i < 3000; ++i) detail += i % 3 == 0 ? "\"" : i % 3 == 1 ? "\\" : "\n\u00e9";
@@ -213,20 +216,32 @@ TEST_SUITE("server/api/json") {
     CHECK(api::parse_reservation_request(R"({"pile":"P1","start_us":1,"duration_us":0,"extra":true})"));
 
     const std::string ok =
-        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.00"})";
+        R"({"pile":"P1","challenge":"AAAAAAAAAAAAAAAAAAAAAA",)"
+        R"("reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.00"})";
     CHECK(api::parse_session_request(ok));
+    // The pile's challenge is 16 bytes, and a start needs it.
     CHECK_FALSE(api::parse_session_request(
-        R"({"pile":"P1","reservation":-1,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.00"})"));
+        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.00"})"));
     CHECK_FALSE(api::parse_session_request(
-        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1},"amount":"1.00"})"));
+        R"({"pile":"P1","challenge":"AAAA",)"
+        R"("reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.00"})"));
     CHECK_FALSE(api::parse_session_request(
-        R"({"pile":"P1","reservation":0,"vehicle":"V1","amount":"1.00"})"));
+        R"({"pile":"P1","challenge":"AAAAAAAAAAAAAAAAAAAAAA",)"
+        R"("reservation":-1,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.00"})"));
     CHECK_FALSE(api::parse_session_request(
-        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":1})"));
+        R"({"pile":"P1","challenge":"AAAAAAAAAAAAAAAAAAAAAA",)"
+        R"("reservation":0,"vehicle":{"id":"V1","battery_wh":1},"amount":"1.00"})"));
     CHECK_FALSE(api::parse_session_request(
-        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.001"})"));
+        R"({"pile":"P1","challenge":"AAAAAAAAAAAAAAAAAAAAAA","reservation":0,"vehicle":"V1","amount":"1.00"})"));
     CHECK_FALSE(api::parse_session_request(
-        R"({"pile":"P1","reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1e2"})"));
+        R"({"pile":"P1","challenge":"AAAAAAAAAAAAAAAAAAAAAA",)"
+        R"("reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":1})"));
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","challenge":"AAAAAAAAAAAAAAAAAAAAAA",)"
+        R"("reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1.001"})"));
+    CHECK_FALSE(api::parse_session_request(
+        R"({"pile":"P1","challenge":"AAAAAAAAAAAAAAAAAAAAAA",)"
+        R"("reservation":0,"vehicle":{"id":"V1","battery_wh":1,"max_ac_w":2},"amount":"1e2"})"));
   }
 
   TEST_CASE("bytes are unpadded base64url with the URL-safe alphabet") {

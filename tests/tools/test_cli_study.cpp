@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <filesystem>
 #include <string>
 
 using namespace cli_test;
@@ -70,6 +71,62 @@ TEST_SUITE("cli study") {
     REQUIRE(has(s.out, "only missed expectations"));
     CHECK(pilesim_stdout("merge " + temp_path("lossy_merged.csv") + " " + csv).code == 0);
     CHECK(pilesim_stdout("merge " + temp_path("lossy_merged.csv") + " " + csv + " --strict").code == 1);
+  }
+
+  TEST_CASE("swarm: one row per seed with the faults it drew; a failure replays with run and shrinks") {
+    const std::string f = scenario("happy_path.yaml");  // tight expectations: most drawn faults make some miss
+    const std::string dir = temp_path("swarm_failures");
+    std::filesystem::remove_all(dir);
+    const std::string json = temp_path("swarm.json");
+    ran s = pilesim_stdout("swarm " + f + " --seeds 24 --jobs 2 --quiet --out " + json + " --emit-failures " + dir);
+    REQUIRE((s.code == 0 || s.code == 1));
+    CHECK(has(s.out, "fault kind"));
+    CHECK(has(s.out, "drawn faults that applied: "));
+    const auto rows = boost::json::parse(read_all(json)).as_array();
+    REQUIRE(rows.size() == 24);
+    bool invariant_broke = false;
+    std::string emitted, seed, hash;
+    for (const auto& v : rows) {
+      const auto& r = v.as_object();
+      const std::string kinds(r.at("fault_kinds").as_string()), faults(r.at("faults").as_string());
+      CAPTURE(faults);
+      CHECK(!kinds.empty());
+      CHECK(std::stoi(std::string(r.at("faults_drawn").as_string())) >= 1);
+      CHECK(has(faults, "{at: "));
+      const std::string failure(r.at("failure").as_string());
+      CHECK((failure == "" || failure == "invariant" || failure == "expectation"));
+      CHECK((failure == "") == (r.at("ok").as_string() == "1"));
+      CHECK((failure == "invariant") == (r.at("invariant_failures").as_string() != "0"));
+      invariant_broke = invariant_broke || failure == "invariant";
+      if (failure != "") CHECK(has(std::string(r.at("repro").as_string()), "--seed " + std::string(r.at("seed").as_string())));
+      if (failure == "expectation" && emitted.empty()) {
+        emitted = r.at("emitted").as_string();
+        seed = r.at("seed").as_string();
+        hash = r.at("trace_hash").as_string();
+      }
+    }
+    CHECK(s.code == (invariant_broke ? 1 : 0));
+    REQUIRE(!emitted.empty());
+
+    // The same seeds draw the same faults and give the same runs, on any number of threads.
+    const std::string again = temp_path("swarm_again.json");
+    REQUIRE(pilesim_stdout("swarm " + f + " --seeds 24 --jobs 1 --quiet --out " + again).code == s.code);
+    const auto rows2 = boost::json::parse(read_all(again)).as_array();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      CHECK(rows[i].at("faults") == rows2[i].at("faults"));
+      CHECK(rows[i].at("trace_hash") == rows2[i].at("trace_hash"));
+    }
+
+    // The emitted file is a standalone scenario: run replays the same run, and it fails; shrink makes it smaller.
+    ran replay = pilesim_stdout("run " + emitted + " --json");
+    CHECK(replay.code == 1);
+    const auto doc = boost::json::parse(replay.out).as_object();
+    CHECK(doc.at("runs").as_array()[0].at("trace_hash").as_string() == hash);
+    const std::string min = temp_path("swarm.min.yaml");
+    ran shrunk = pilesim("shrink " + emitted + " --seed " + seed + " --out " + min);
+    CHECK(shrunk.code == 0);
+    CHECK(has(shrunk.out, "wrote " + min));
+    CHECK(pilesim_stdout("run " + min).code == 1);
   }
 
   TEST_CASE("diff: seeds 1 and 2 differ at a named event and actor (exit 1); a run and itself are identical") {
