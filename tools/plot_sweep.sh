@@ -3,9 +3,12 @@
 # interval (left axis) and the p95 reconcile delay after the session ended on its pile (right axis), one line
 # per value of a second swept parameter (--by; by default the other one when the sweep has exactly two). Runs of
 # any further swept parameters are pooled.
+# With --swarm it plots a `pilesim swarm --out FILE.csv` instead: per fault kind, the share of the runs that drew
+# it which broke an invariant and which only missed expectations, two bars with their Wilson 95 % intervals.
 # Needs only bash, POSIX awk, sort and gnuplot (Debian gnuplot-nox); it reads the CSV and never runs a simulation.
 #
 # usage: tools/plot_sweep.sh [--by PARAM2] SWEEP.csv [PARAM] [OUT.png|OUT.svg]
+#        tools/plot_sweep.sh --swarm SWARM.csv [OUT.png|OUT.svg]
 #   PARAM  a parameter column (a --set key path); default: the only one, or the first of several
 #   PARAM2 the parameter drawn as one line per value; `--by none` pools every other parameter into one line
 #   OUT    default: SWEEP.png next to the CSV; the extension picks the terminal (pngcairo or svg)
@@ -13,13 +16,19 @@ set -euo pipefail
 
 die() { echo "plot_sweep: $*" >&2; exit 2; }
 
+usage="usage: plot_sweep.sh [--by PARAM2] SWEEP.csv [PARAM] [OUT.png|OUT.svg] | --swarm SWARM.csv [OUT.png|OUT.svg]"
 by=""
+swarm=0
 if [[ ${1:-} == --by ]]; then
   [[ $# -ge 2 ]] || die "--by needs a parameter column (or none)"
   by=$2
   shift 2
+elif [[ ${1:-} == --swarm ]]; then
+  swarm=1
+  shift
+  [[ $# -ge 1 && $# -le 2 ]] || die "$usage"
 fi
-[[ $# -ge 1 && $# -le 3 ]] || die "usage: plot_sweep.sh [--by PARAM2] SWEEP.csv [PARAM] [OUT.png|OUT.svg]"
+[[ $# -ge 1 && $# -le 3 ]] || die "$usage"
 csv=$1
 [[ -r $csv ]] || die "$csv: cannot read"
 command -v gnuplot >/dev/null || die "gnuplot not found (apt-get install gnuplot-nox)"
@@ -45,6 +54,74 @@ AWK
 
 header=$(head -n 1 "$csv")
 [[ $header == run,* ]] || die "$csv: not a pilesim sweep CSV (the header starts with 'run,')"
+
+terminal_for() {
+  case $1 in
+    *.png) echo "pngcairo size 900,560 font 'sans,10'" ;;
+    *.svg) echo "svg size 900,560 font 'sans,10' background rgb 'white'" ;;
+    *) die "$1: the output must end in .png or .svg" ;;
+  esac
+}
+
+# The Wilson 95 % interval of k successes in n, in %, as awk: the sweep's curves and the swarm's bars share it.
+read -r -d '' wilson_awk <<'AWK' || true
+function wilson(k, n, w,    z, p, d, c, h) {
+  z = 1.959963984540054; p = k / n; d = 1 + z * z / n
+  c = (p + z * z / (2 * n)) / d; h = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+  w["p"] = 100 * p; w["lo"] = c - h < 0 ? 0 : 100 * (c - h); w["hi"] = c + h > 1 ? 100 : 100 * (c + h)
+}
+AWK
+
+if [[ $swarm == 1 ]]; then
+  awk -v line="$header" "$csv_awk"'BEGIN { n = split_csv(line, f); for (i = 1; i <= n; i++) have[f[i]] = 1
+    exit !(have["fault_kinds"] && have["failure"]) }' ||
+    die "$csv: not a pilesim swarm CSV (no fault_kinds and failure columns)"
+  out=${2:-${csv%.csv}.png}
+  terminal=$(terminal_for "$out")
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  # Per fault kind (each counted once per run that drew it, however many times): runs, invariant failures,
+  # expectation-only failures; then the two rates with their intervals, kinds in name order as swarm prints them.
+  awk "$csv_awk"'
+    NR == 1 { n = split_csv($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
+    $0 != "" {
+      split_csv($0, f); k = split(f[col["fault_kinds"]], kinds, ";"); delete seen
+      for (i = 1; i <= k; i++) {
+        if (kinds[i] == "" || kinds[i] in seen) continue
+        seen[kinds[i]] = 1; runs[kinds[i]]++
+        if (f[col["failure"]] == "invariant") inv[kinds[i]]++
+        if (f[col["failure"]] == "expectation") exp_[kinds[i]]++
+      }
+    }
+    END { for (g in runs) printf "%s\t%d\t%d\t%d\n", g, runs[g], inv[g] + 0, exp_[g] + 0 }' "$csv" |
+    LC_ALL=C sort -t "$(printf '\t')" -k1,1 >"$tmp/kinds.tsv"
+  [[ -s $tmp/kinds.tsv ]] || die "$csv: no run drew a fault"
+  awk -F '\t' "$wilson_awk"'
+    { wilson($3, $2, a); wilson($4, $2, b)
+      printf "%d\t%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", NR - 1, $1, $2, a["p"], a["lo"], a["hi"], b["p"], b["lo"], b["hi"] }' \
+    "$tmp/kinds.tsv" >"$tmp/bars.tsv"
+  runs=$(awk -F, 'NR > 1 && $0 != "" { n++ } END { print n + 0 }' "$csv")
+  title="$(basename "$csv"): $runs runs; share of the runs that drew each fault kind which failed"
+  gnuplot <<GP
+set terminal $terminal
+set output '$out'
+set datafile separator "\t"
+set title "${title//\"/\\\"}" noenhanced
+set xlabel "fault kind drawn (each counted once per run that drew it)"
+set ylabel "runs that failed (%), Wilson 95 % CI"
+set yrange [0:105]
+set xrange [-0.6:*]
+set offsets 0, 0.6, 0, 0
+set style fill solid 0.6 border -1
+set grid ytics
+set xtics rotate by -35 noenhanced nomirror
+set key below box noenhanced
+plot '$tmp/bars.tsv' using (\$1 - 0.18):4:5:6:(0.36):xtic(2) with boxerrorbars lc rgb '#d62728' title "broke an invariant", \
+     '' using (\$1 + 0.18):7:8:9:(0.36) with boxerrorbars lc rgb '#1f77b4' title "only missed expectations"
+GP
+  echo "$out"
+  exit 0
+fi
 # Parameter columns sit between "run" and "seed".
 params=$(awk -v line="$header" "$csv_awk"'
   BEGIN { n = split_csv(line, f); for (i = 2; i <= n && f[i] != "seed"; i++) print f[i] }')
@@ -68,11 +145,7 @@ if ! awk -v line="$header" "$csv_awk"'BEGIN { n = split_csv(line, f); for (i = 1
   delay_label="p95 time to reconcile from the start request (s)"
 fi
 out=${3:-${csv%.csv}.png}
-case $out in
-  *.png) terminal="pngcairo size 900,560 font 'sans,10'" ;;
-  *.svg) terminal="svg size 900,560 font 'sans,10' background rgb 'white'" ;;
-  *) die "$out: the output must end in .png or .svg" ;;
-esac
+terminal=$(terminal_for "$out")
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -90,14 +163,12 @@ awk -v param="$param" -v by="$by" -v delay="$delay_col" "$csv_awk"'
 
 # Pass 2: per group and x: runs, successes, rate and Wilson 95 % interval (in %), p95 (nearest rank) of the
 # delays; each group to its own file, points-G.tsv, and its value to groups.tsv.
-awk -F '\t' -v dir="$tmp" '
-  function flush(   p, lo, hi, z, d, c, h, r, t95) {
+awk -F '\t' -v dir="$tmp" "$wilson_awk"'
+  function flush(   w, r, t95) {
     if (n == 0) return
-    z = 1.959963984540054; p = ok / n; d = 1 + z * z / n
-    c = (p + z * z / (2 * n)) / d; h = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    lo = c - h; hi = c + h; if (lo < 0) lo = 0; if (hi > 1) hi = 1
+    wilson(ok, n, w)
     if (m > 0) { r = int(0.95 * m); if (r < 0.95 * m) r++; if (r < 1) r = 1; t95 = t[r] } else t95 = "NaN"
-    printf "%d\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%s\n", idx, x, n, ok, 100 * p, 100 * lo, 100 * hi, t95 \
+    printf "%d\t%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%s\n", idx, x, n, ok, w["p"], w["lo"], w["hi"], t95 \
       > (dir "/points-" grp ".tsv")
   }
   $1 != grp || $3 != idx {

@@ -108,6 +108,13 @@ liveness_inputs liveness_of(const run_sources& src) {
   l.presences = src.presences;
   sim::time_us heal = src.last_step_us;
   for (const played_fault& f : src.faults) {
+    // An attack's target is "user:kind" (fault_attack.cpp); kinds hold no ':', user ids may.
+    const auto colon = f.target.rfind(':');
+    if (f.kind == "attack" && colon != std::string::npos) {
+      const std::string kind = f.target.substr(colon + 1);
+      if (kind == "withhold_bill" || kind == "alter_bill")
+        l.bill_cheats.push_back({f.target.substr(0, colon), f.at_us, f.end_us});
+    }
     if (f.end_us == sim::time_max) {
       l.never_heals_because = "faults[" + std::to_string(f.index) + "] " + f.kind + " " + f.target + " never ends";
       return l;

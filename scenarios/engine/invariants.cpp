@@ -50,12 +50,23 @@ class metered_index {
 
 // The stretches phones spent in range, by pile, to answer "did some phone stay in range of this pile for
 // `bound` within [from, until)?" in logarithmic time: a run holds a stretch per visit and a question per
-// unsettled session, and asking each question of every stretch would cost their product.
+// unsettled session, and asking each question of every stretch would cost their product. A stretch that
+// overlaps a bill cheat of its user is kept apart (liveness_inputs says why) and asked in turn: there are as
+// many as the attackers' visits to the pile.
 class presence_index {
  public:
   explicit presence_index(const liveness_inputs& l) : bound_(l.bound_us) {
+    std::unordered_map<std::string, std::vector<const bill_cheat*>> cheats;  // by user
+    for (const bill_cheat& c : l.bill_cheats) cheats[c.user].push_back(&c);
     for (const presence& p : l.presences) {
-      by_pile_[p.pile].stretches.push_back({p.from_us, std::min(p.to_us, l.until_us)});
+      const stretch st{p.from_us, std::min(p.to_us, l.until_us)};
+      std::optional<std::int64_t> honest_after;  // the end of the last cheat of its user it overlaps
+      if (auto it = cheats.find(p.user); it != cheats.end())
+        for (const bill_cheat* c : it->second)
+          if (c->from_us < p.to_us && p.from_us < c->to_us)
+            honest_after = std::max(honest_after.value_or(c->to_us), c->to_us);
+      if (honest_after) by_pile_[p.pile].cheated.push_back({st, *honest_after});
+      else by_pile_[p.pile].stretches.push_back(st);
     }
     for (auto& [pile, s] : by_pile_) {
       auto& v = s.stretches;
@@ -68,11 +79,14 @@ class presence_index {
   }
 
   // A stretch that began before `from` counts from `from` on, so it is long enough when it ends late enough;
-  // one that began at or after `from` counts whole.
-  bool came_back(const std::string& pile, std::int64_t from) const {
+  // one that began at or after `from` counts whole. A stretch overlapping a bill cheat counts only for a session
+  // that ended (at `ended`) once its phone was honest again.
+  bool came_back(const std::string& pile, std::int64_t from, std::int64_t ended) const {
     auto it = by_pile_.find(pile);
     if (it == by_pile_.end()) return false;
     const auto& s = it->second;
+    for (const cheated_stretch& c : s.cheated)
+      if (ended >= c.honest_after && c.st.to - std::max(c.st.from, from) >= bound_) return true;
     const auto first_after = static_cast<std::size_t>(
         std::lower_bound(s.stretches.begin(), s.stretches.end(), from,
                          [](const stretch& a, std::int64_t t) { return a.from < t; }) -
@@ -86,7 +100,12 @@ class presence_index {
     std::int64_t from = 0;
     std::int64_t to = 0;  // clipped to until
   };
+  struct cheated_stretch {
+    stretch st;
+    std::int64_t honest_after = 0;  // the end of the last bill cheat of its user that it overlaps
+  };
   struct pile_stretches {
+    std::vector<cheated_stretch> cheated;  // in input order
     std::vector<stretch> stretches;    // by start
     std::vector<std::int64_t> latest_end;  // the latest end among stretches [0, i]
     std::vector<bool> long_from;       // some stretch in [i, n) lasts bound or more
@@ -192,7 +211,7 @@ liveness_case judge_unsettled(const liveness_inputs& l, const presence_index& ne
                    ", hold release was due at " + secs(s.hold_release_at_us));
   }
   const std::int64_t from = std::max(*l.heal_us, m->ended_at_us);
-  if (!near.came_back(s.pile, from))
+  if (!near.came_back(s.pile, from, m->ended_at_us))
     return unchecked(sid(s.id) + " (no phone came back to " + s.pile + " for " + secs(l.bound_us) + " after " +
                      secs(from) + ")");
   return overdue(sid(s.id) + " on " + s.pile + " ended at " + secs(m->ended_at_us) + " but is still " + s.state +

@@ -49,17 +49,30 @@ struct presence {
   std::int64_t to_us = 0;
 };
 
+// A window [from_us, to_us) in which a user's phone cheated with the bills it carried (an attack of kind
+// withhold_bill or alter_bill): what it took from a pile then never reached the server genuine.
+struct bill_cheat {
+  std::string user;
+  std::int64_t from_us = 0;
+  std::int64_t to_us = 0;
+};
+
 // Liveness after heal (invariant 5). Once every fault has ended (heal), every session the server created must be
 // settled — reconciled, or expired with its hold released — provided the world gave it the chance: a session
 // that ended on its pile needs some phone in range of that pile for `bound_us` after max(heal, end), and an
 // authorization the pile never acted on needs the server up until its hold release + bound. Sessions still
 // charging at `until` are not due. What could not be checked is said in the detail, and holds.
+// A phone asks its pile for bills when it connects and when a session there ends, not again while it stays:
+// a stretch of a phone in range that overlaps one of its user's bill cheats counts only for sessions that ended
+// after the last such cheat (the phone was honest when it took their bill); for the others it gave the pile's
+// bill nothing genuine, and some phone must come (back) in range once honest.
 struct liveness_inputs {
   std::optional<std::int64_t> heal_us;          // nullopt: some fault never ends
   std::string never_heals_because;              // names that fault
   std::int64_t until_us = 0;
   std::int64_t bound_us = 10 * 60 * 1'000'000LL;
   std::vector<presence> presences;
+  std::vector<bill_cheat> bill_cheats;
 };
 
 // Invariant 7: refusals counted by piles and server, by kind, to quote them in the detail.

@@ -150,6 +150,73 @@ TEST_SUITE("scenarios/invariants/liveness") {
     }
   }
 
+  // withhold_bill and alter_bill: the attacker's phone takes the bill and gives the server nothing genuine, and
+  // does not ask its pile again while it stays. Only a phone honest when it took the bill makes liveness owed.
+  TEST_CASE("an attacker alone at the pile: liveness not owed, held with the reason") {
+    invariant_inputs in = healed_at(80 * min_us, 180 * min_us);
+    in.sessions.push_back(session(7, "started", 500));
+    in.metered.push_back(meter(7, true, 70 * min_us));
+    in.liveness.bill_cheats.push_back({"mallory", 10 * min_us, 80 * min_us});
+    in.liveness.presences.push_back({"mallory", "P1", 60 * min_us, 180 * min_us});  // stays long after the attack
+    const check_outcome c = check_liveness(in);
+    CHECK(c.held);
+    CHECK(c.detail.find("no phone came back to P1") != std::string::npos);
+  }
+
+  TEST_CASE("an attacker then an honest phone: liveness owed and checked") {
+    invariant_inputs in = healed_at(80 * min_us, 180 * min_us);
+    in.sessions.push_back(session(7, "started", 500));
+    in.metered.push_back(meter(7, true, 70 * min_us));
+    in.liveness.bill_cheats.push_back({"mallory", 10 * min_us, 80 * min_us});
+    in.liveness.presences.push_back({"mallory", "P1", 60 * min_us, 75 * min_us});
+    in.liveness.presences.push_back({"bob", "P1", 120 * min_us, 130 * min_us});
+    const check_outcome unsettled = check_liveness(in);
+    CHECK_FALSE(unsettled.held);
+    CHECK(unsettled.detail.find("session 7 on P1 ended at 4200.0s") != std::string::npos);
+    // Bob carried the bill: settled, the same inputs hold.
+    in.sessions[0].state = "reconciled";
+    in.sessions[0].reconciled_at_us = 121 * min_us;
+    CHECK(check_liveness(in).held);
+  }
+
+  TEST_CASE("the attacker's phone back after its attack, or honest when the session ended, counts") {
+    invariant_inputs in = healed_at(80 * min_us, 180 * min_us);
+    in.sessions.push_back(session(7, "started", 500));
+    in.metered.push_back(meter(7, true, 70 * min_us));
+    in.liveness.bill_cheats.push_back({"mallory", 10 * min_us, 80 * min_us});
+    SUBCASE("it left and came back once honest") {
+      in.liveness.presences.push_back({"mallory", "P1", 60 * min_us, 75 * min_us});
+      in.liveness.presences.push_back({"mallory", "P1", 100 * min_us, 115 * min_us});
+    }
+    SUBCASE("its attack ended before the session did, and it stayed") {
+      in.liveness.bill_cheats[0].to_us = 65 * min_us;
+      in.liveness.presences.push_back({"mallory", "P1", 60 * min_us, 180 * min_us});
+    }
+    SUBCASE("another user's cheat does not taint it") {
+      in.liveness.bill_cheats[0].user = "eve";
+      in.liveness.presences.push_back({"mallory", "P1", 60 * min_us, 180 * min_us});
+    }
+    const check_outcome c = check_liveness(in);
+    CHECK_FALSE(c.held);
+    CHECK(c.detail.find("though a phone was in range after heal") != std::string::npos);
+  }
+
+  TEST_CASE("a cheat of the last session's phone taints it for earlier bills, not later ones") {
+    // Two sessions on P1: 7 ended during the attack (its bill withheld), 8 after it while the phone stayed.
+    invariant_inputs in = healed_at(80 * min_us, 180 * min_us);
+    in.sessions.push_back(session(7, "started", 500));
+    in.metered.push_back(meter(7, true, 30 * min_us));
+    server_session s8 = session(8, "started", 500);
+    in.sessions.push_back(s8);
+    in.metered.push_back(meter(8, true, 100 * min_us));
+    in.liveness.bill_cheats.push_back({"mallory", 10 * min_us, 80 * min_us});
+    in.liveness.presences.push_back({"mallory", "P1", 20 * min_us, 180 * min_us});
+    const check_outcome c = check_liveness(in);
+    CHECK_FALSE(c.held);
+    CHECK(c.detail.find("session 8 on P1") != std::string::npos);
+    CHECK(c.detail.find("session 7") == std::string::npos);
+  }
+
   TEST_CASE("reports the time from heal to the last reconciliation") {
     invariant_inputs in = healed_at(60 * min_us, 120 * min_us);
     server_session s = session(1, "reconciled");

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace cli_test {
 
@@ -33,6 +35,42 @@ inline ran pilesim(const std::string& args, bool with_stderr = true) {
 }
 
 inline ran pilesim_stdout(const std::string& args) { return pilesim(args, false); }
+
+// A run with what it cost: the CPU seconds (user + system) and the peak resident memory of the command and
+// everything it started, from wait4(2). Bounds on these hold on a loaded machine, where wall time does not.
+struct ran_measured : ran {
+  double cpu_s = 0;
+  long max_rss_kib = 0;
+};
+
+inline ran_measured pilesim_measured(const std::string& args) {
+  const std::string cmd = std::string(PILESIM_EXE) + " " + args + " 2>&1";
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  ran_measured r;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fds[0], buf, sizeof buf)) > 0) r.out.append(buf, static_cast<std::size_t>(n));
+  close(fds[0]);
+  int status = 0;
+  rusage ru{};
+  REQUIRE(wait4(pid, &status, 0, &ru) == pid);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.cpu_s = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+            static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  r.max_rss_kib = ru.ru_maxrss;
+  return r;
+}
 
 inline std::string scenario(const std::string& name) { return std::string(PILESIM_SCENARIOS) + "/" + name; }
 
