@@ -1,10 +1,7 @@
 #include "tools/bench_scale.hpp"
 
 #include "scenarios/engine/world.hpp"
-
-#if defined(PILESIM_WITH_MIMALLOC)
-#include <mimalloc.h>
-#endif
+#include "tools/process_figures.hpp"
 
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -15,29 +12,10 @@
 #include <cstring>
 #include <filesystem>
 #include <ctime>
-#include <fstream>
 #include <string>
 
 namespace pilesim::tools {
 namespace {
-
-std::string allocator_name() {
-#if defined(PILESIM_WITH_MIMALLOC)
-  const int v = mi_version();
-  return "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
-#else
-  return "system malloc";
-#endif
-}
-
-// Peak resident set size of this process in KiB (Linux), or 0 when unknown.
-long peak_rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return 0;
-}
 
 double cpu_seconds() {
   timespec ts{};

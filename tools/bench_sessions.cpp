@@ -1,41 +1,18 @@
 #include "tools/bench_sessions.hpp"
 
 #include "tools/instruction_counter.hpp"
+#include "tools/process_figures.hpp"
 
 #include "scenarios/engine/scenario.hpp"
 #include "scenarios/engine/world.hpp"
 
-#if defined(PILESIM_WITH_MIMALLOC)
-#include <mimalloc.h>
-#endif
-
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <optional>
 #include <string>
 
 namespace pilesim::tools {
 namespace {
-
-// Peak resident set size of this process in KiB (Linux), or 0 when unknown.
-// Which allocator serves the run: it is a large share of a session's cost, so the figures name it.
-std::string allocator_name() {
-#if defined(PILESIM_WITH_MIMALLOC)
-  const int v = mi_version();  // also keeps the library linked under --as-needed
-  return "mimalloc " + std::to_string(v / 100) + "." + std::to_string(v / 10 % 10) + "." + std::to_string(v % 10);
-#else
-  return "system malloc";
-#endif
-}
-
-long peak_rss_kib() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
-  return 0;
-}
 
 scenarios::scenario make_scenario(const bench_sessions_options& o) {
   using namespace scenarios;
