@@ -18,4 +18,17 @@ std::vector<std::uint64_t> shard_runs(std::uint64_t total, shard s) {
   return runs;
 }
 
+std::optional<shard> study_shard(const std::string& text, std::uint64_t seeds, std::ostream& err) {
+  const auto s = parse_shard(text);
+  if (!s) {
+    err << "--shard '" << text << "': expected K/N with 1 <= K <= N\n";
+    return std::nullopt;
+  }
+  if (seeds == 0) {
+    err << "--seeds must be at least 1\n";
+    return std::nullopt;
+  }
+  return s;
+}
+
 }  // namespace pilesim::tools

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,10 @@ struct shard {
 
 // "K/N" with 1 <= K <= N and nothing after; nothing otherwise.
 std::optional<shard> parse_shard(const std::string& text);
+
+// A study's --shard and --seeds as sweep and swarm take them: the shard, or nothing after saying on `err`
+// what is wrong (the caller exits 2).
+std::optional<shard> study_shard(const std::string& text, std::uint64_t seeds, std::ostream& err);
 
 // The run indices below `total` that belong to shard `s`, ascending.
 std::vector<std::uint64_t> shard_runs(std::uint64_t total, shard s);

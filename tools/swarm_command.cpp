@@ -386,15 +386,8 @@ void print_by_kind(std::ostream& out, const std::vector<swarm_row>& rows) {
 }  // namespace
 
 int swarm_command(const swarm_options& o) {
-  const auto shard = parse_shard(o.shard);
-  if (!shard) {
-    std::cerr << "--shard '" << o.shard << "': expected K/N with 1 <= K <= N\n";
-    return exit_bad_input;
-  }
-  if (o.seeds == 0) {
-    std::cerr << "--seeds must be at least 1\n";
-    return exit_bad_input;
-  }
+  const auto shard = study_shard(o.shard, o.seeds, std::cerr);
+  if (!shard) return exit_bad_input;
   if (!o.emit_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.emit_dir, ec);

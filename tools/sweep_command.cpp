@@ -149,15 +149,8 @@ std::vector<run_row> run_study(const study& st, const sweep_options& o, const st
 int sweep_command(const sweep_options& o) {
   const auto sets = parse_set_flags(o.sets, std::cerr, "v1,v2,...");
   if (!sets) return exit_bad_input;
-  const auto shard = parse_shard(o.shard);
-  if (!shard) {
-    std::cerr << "--shard '" << o.shard << "': expected K/N with 1 <= K <= N\n";
-    return exit_bad_input;
-  }
-  if (o.seeds == 0) {
-    std::cerr << "--seeds must be at least 1\n";
-    return exit_bad_input;
-  }
+  const auto shard = study_shard(o.shard, o.seeds, std::cerr);
+  if (!shard) return exit_bad_input;
 
   auto st = load_study(o.file, grid_axes(*sets));
   if (!st) return exit_bad_input;
