@@ -542,6 +542,8 @@ class converter {
   std::optional<fleet_vehicle_config> convert_fleet_vehicle(const yaml_node& n, const std::string& path);
   void convert_workload(const yaml_node& n, scenario& s);
   std::optional<std::string> prefix(const yaml_node& n, const std::string& path);
+  // The `count` (required, 1..max) and `prefix` (optional) of fleet.piles and fleet.users; false if either is bad.
+  bool generated_ids(map_view& m, std::int64_t max, std::int64_t& count, std::string& id_prefix);
   // `site: S7` of a fault: the site's piles in id order, or nullopt (reported).
   std::optional<std::vector<std::string>> site_piles(const yaml_node& n, const std::string& path);
   // A fault's target: `pile_key: <pile>` or `site: <site>`, exactly one; fills pile or site and piles.
@@ -1172,6 +1174,21 @@ std::optional<std::string> converter::prefix(const yaml_node& n, const std::stri
   return *t;
 }
 
+bool converter::generated_ids(map_view& m, std::int64_t max, std::int64_t& count, std::string& id_prefix) {
+  bool ok = false;
+  if (const auto* x = m.require("count")) {
+    auto c = count_in(*x, m.path("count"), 1, max);
+    ok = c.has_value();
+    if (c) count = *c;
+  }
+  if (const auto* x = m.get("prefix")) {
+    auto p = prefix(*x, m.path("prefix"));
+    ok = ok && p.has_value();
+    if (p) id_prefix = *p;
+  }
+  return ok;
+}
+
 void converter::convert_fleet(const yaml_node& n, scenario& s) {
   map_view m(*this, n, "fleet", {"piles", "users"});
   if (!m.valid()) return;
@@ -1194,19 +1211,7 @@ void converter::convert_fleet_piles(const yaml_node& n, const std::string& path,
   if (!m.valid()) return;
   fleet_piles_config f;
   f.pos = to_source(n.pos);
-  bool ok = true;
-  if (const auto* x = m.require("count")) {
-    auto c = count_in(*x, m.path("count"), 1, fleet_piles_max);
-    ok = c.has_value();
-    if (c) f.count = *c;
-  } else {
-    ok = false;
-  }
-  if (const auto* x = m.get("prefix")) {
-    auto p = prefix(*x, m.path("prefix"));
-    ok = ok && p.has_value();
-    if (p) f.prefix = *p;
-  }
+  bool ok = generated_ids(m, fleet_piles_max, f.count, f.prefix);
   if (const auto* x = m.require("power_kw")) {
     auto w = ranged<std::int64_t>(*x, m.path("power_kw"), "a number of kW",
                                   [](std::string_view t) { return parse_scaled_decimal(t, 3); });
@@ -1276,19 +1281,7 @@ void converter::convert_fleet_users(const yaml_node& n, const std::string& path,
   if (!m.valid()) return;
   fleet_users_config f;
   f.pos = to_source(n.pos);
-  bool ok = true;
-  if (const auto* x = m.require("count")) {
-    auto c = count_in(*x, m.path("count"), 1, fleet_users_max);
-    ok = c.has_value();
-    if (c) f.count = *c;
-  } else {
-    ok = false;
-  }
-  if (const auto* x = m.get("prefix")) {
-    auto p = prefix(*x, m.path("prefix"));
-    ok = ok && p.has_value();
-    if (p) f.prefix = *p;
-  }
+  bool ok = generated_ids(m, fleet_users_max, f.count, f.prefix);
   if (const auto* x = m.get("balance")) {
     if (auto b = ranged<money>(*x, m.path("balance"), "an amount", parse_amount)) f.balance = *b;
   }
